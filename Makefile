@@ -1,0 +1,131 @@
+# sipsnare - one make-driven build.
+#
+#   make              the sipsnare program and libsipsnare.a (build/)
+#   make test         unit, corpus, fuzz-replay and integration tests, plain and
+#                     under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench        benchmarks (ratios against baselines run in the same command)
+#   make fuzz         libFuzzer targets, each run FUZZ_SECONDS (clang)
+#   make run          build and start the honeypot with etc/sipsnare.conf
+#
+# Knobs are plain make variables: CC=clang, SAN=1 (sanitizers), BUILD=dir,
+# FUZZ_SECONDS=600.
+
+CC      ?= cc
+CXX     ?= c++
+BUILD   ?= build
+PKG_CONFIG ?= pkg-config
+
+PKGS      := libcrypto
+TEST_PKGS := libosip2
+
+OPT       ?= -O2
+CFLAGS    ?= $(OPT) -g
+WARNFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wvla \
+             -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+CPPFLAGS  += -D_GNU_SOURCE -Isrc -MMD -MP
+LDLIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+
+ifeq ($(SAN),1)
+SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+ALL_CFLAGS = $(WARNFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(SANFLAGS)
+
+LIB_SRC   := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LIB       := $(BUILD)/libsipsnare.a
+PROG      := $(BUILD)/sipsnare
+TESTS     := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+REPLAYS   := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+
+.PHONY: all test test-build bench fuzz fuzz-build run clean deps check-clang
+all: $(PROG) sipsnare
+
+# A convenience link at the top so the README's commands stay short.
+sipsnare: $(PROG)
+	@ln -sf $(PROG) $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(PROG): $(CLI_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+TEST_LDLIBS = $(LDLIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) -Itests
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIB) $(TEST_LDLIBS)
+
+# Fuzz targets built as plain programs that replay a corpus (any compiler).
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay_main.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< fuzz/replay_main.c $(LIB) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIB) $(TEST_LDLIBS)
+
+test-build: $(PROG) $(TESTS) $(REPLAYS)
+
+# The tests run twice: an optimised build, then the same sources under
+# ASan+UBSan in build/san. tests/run.sh prints the closing "N passed, N failed".
+test:
+	$(MAKE) --no-print-directory BUILD=build test-build sipsnare
+	$(MAKE) --no-print-directory BUILD=build/san SAN=1 OPT=-O1 test-build
+	tests/run.sh build build/san
+
+bench:
+	$(MAKE) --no-print-directory BUILD=build $(PROG) $(BENCHES)
+	bench/run.sh build
+
+# libFuzzer needs clang; each target runs FUZZ_SECONDS from the seeds in
+# fuzz/corpus/<target>/ (committed, replayed by make test); new inputs go to
+# build/fuzz-corpus/<target>/, crashes to fuzz/crashes/ (copy each fixed one
+# into fuzz/corpus/<target>/ as a permanent regression input).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := build/fuzz-clang
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g -O1
+FUZZ_LIB_SRC := $(LIB_SRC)
+fuzz-build:
+	@mkdir -p $(FUZZ_BUILD)
+	@for f in $(FUZZ_SRC); do t=$$(basename $$f .c); \
+	  echo "clang $$t"; \
+	  clang $(CPPFLAGS) $(WARNFLAGS) $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $(FUZZ_BUILD)/$$t $$f $(FUZZ_LIB_SRC) $(LDLIBS) || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@mkdir -p fuzz/crashes
+	@for f in $(FUZZ_SRC); do t=$$(basename $$f .c); n=$${t#fuzz_}; \
+	  mkdir -p fuzz/corpus/$$n build/fuzz-corpus/$$n; \
+	  echo "== $$t for $(FUZZ_SECONDS)s"; \
+	  $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65535 \
+	    -artifact_prefix=fuzz/crashes/$$n- -print_final_stats=1 \
+	    build/fuzz-corpus/$$n fuzz/corpus/$$n || exit 1; \
+	done
+
+run: $(PROG) sipsnare
+	./sipsnare run -c etc/sipsnare.conf
+
+deps:
+	scripts/install-deps.sh
+
+clean:
+	rm -rf build sipsnare
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

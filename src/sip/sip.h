@@ -1,0 +1,265 @@
+/*
+ * sip.h - zero-copy SIP message parser (RFC 3261) for hostile input.
+ *
+ * Ownership: the caller owns the buffer. Every field below is a view
+ * (pointer, length) into that buffer and stays valid exactly as long as the
+ * buffer does. Nothing here allocates, nothing does I/O.
+ *
+ * A view with p == NULL means "absent"; p != NULL with len == 0 means
+ * "present but empty" (a User-Agent header with no value is not the same as
+ * no User-Agent header).
+ *
+ * Header values are views of the raw bytes, so a folded value (RFC 3261 7.3.1)
+ * still contains CRLF + SP/HTAB; every sub-parser here treats that sequence as
+ * linear white space. Use sip_str_unfold() to copy a value into a flat string.
+ */
+#ifndef SIPSNARE_SIP_H
+#define SIPSNARE_SIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Limits on hostile input. Every one is enforced; exceeding it is an error
+ * (or, for repeated values we only keep a prefix of, a warning flag). */
+enum {
+    SIP_MAX_MESSAGE = 65535,    /* whole message, headers + body (UDP max)  */
+    SIP_MAX_HEADERS = 96,       /* header lines in one message              */
+    SIP_MAX_HEADER_LEN = 8192,  /* one header line incl. folded lines       */
+    SIP_MAX_VIAS = 16,          /* Via values kept (more: SIP_WARN_TRUNCATED) */
+    SIP_MAX_CONTACTS = 8,       /* Contact values kept                      */
+};
+
+typedef struct {
+    const char *p;
+    size_t len;
+} sip_str;
+
+#define SIP_STR_NULL ((sip_str){NULL, 0})
+static inline bool sip_str_present(sip_str s) { return s.p != NULL; }
+/* Case-sensitive and case-insensitive comparison with a C string. */
+bool sip_str_eq(sip_str s, const char *lit);
+bool sip_str_ieq(sip_str s, const char *lit);
+/* Copies s into out (at most cap-1 bytes, NUL-terminated), replacing each
+ * fold (CRLF followed by SP/HTAB) by one SP. Returns the length written. */
+size_t sip_str_unfold(sip_str s, char *out, size_t cap);
+/* Decodes %HH escapes of s into out (NUL-terminated, at most cap-1 bytes).
+ * Returns the decoded length, or (size_t)-1 on a malformed escape. The
+ * result may contain NUL bytes (RFC 4475 escnull). */
+size_t sip_str_unescape(sip_str s, char *out, size_t cap);
+
+typedef enum {
+    SIP_METHOD_UNKNOWN = 0,
+    SIP_INVITE, SIP_ACK, SIP_BYE, SIP_CANCEL, SIP_OPTIONS, SIP_REGISTER,
+    SIP_PRACK, SIP_SUBSCRIBE, SIP_NOTIFY, SIP_PUBLISH, SIP_INFO, SIP_REFER,
+    SIP_MESSAGE, SIP_UPDATE,
+    SIP_METHOD_COUNT
+} sip_method;
+
+/* Method from its token (case-sensitive, RFC 3261 7.1); SIP_METHOD_UNKNOWN
+ * for extension methods. */
+sip_method sip_method_from(sip_str token);
+const char *sip_method_name(sip_method m);
+
+typedef enum {
+    SIP_SCHEME_OTHER = 0, /* any other absoluteURI: parsed as scheme:opaque */
+    SIP_SCHEME_SIP,
+    SIP_SCHEME_SIPS,
+    SIP_SCHEME_TEL,
+} sip_scheme;
+
+typedef enum {
+    SIP_HOST_NONE = 0, SIP_HOST_NAME, SIP_HOST_IPV4, SIP_HOST_IPV6,
+} sip_host_kind;
+
+typedef struct {
+    sip_str raw;        /* the whole URI                                     */
+    sip_scheme scheme;
+    sip_str scheme_str; /* as written ("sip", "SIP", "tel", "soap.beep")     */
+    sip_str user;       /* user part up to the first ';' (escapes kept);
+                           tel: the subscriber number                       */
+    sip_str user_params;/* ";par=u" inside the user part (RFC 4475 semiuri),
+                           without the leading ';'; tel: its parameters      */
+    sip_str password;   /* after ':' in userinfo                             */
+    sip_str host;       /* IPv6 without the brackets                         */
+    sip_host_kind host_kind;
+    sip_str port_str;
+    uint16_t port;      /* 0 when absent                                     */
+    sip_str params;     /* ";transport=udp;lr" without the leading ';'       */
+    sip_str headers;    /* after '?'                                         */
+    sip_str opaque;     /* SIP_SCHEME_OTHER: everything after "scheme:"      */
+} sip_uri;
+
+/* Parses a SIP/SIPS/TEL URI (or any absoluteURI as scheme + opaque).
+ * Returns 0, or -1 with *err set to a static reason. */
+int sip_uri_parse(const char *p, size_t len, sip_uri *uri, const char **err);
+
+/* Looks a ';'-separated parameter up in a parameter list (as in
+ * sip_uri.params or the params of a name-addr / Via). Name match is
+ * case-insensitive. Returns true if present; *value is the value (absent
+ * view for a parameter without '='). value may be NULL. */
+bool sip_param_find(sip_str params, const char *name, sip_str *value);
+
+/* From, To, Contact, Record-Route style value: [display] <uri> ;params */
+typedef struct {
+    sip_str raw;        /* the whole value (one comma-separated element)     */
+    sip_str display;    /* without the quotes; absent if none                */
+    bool display_quoted;
+    sip_str uri_raw;    /* text between < and >, or the addr-spec           */
+    sip_uri uri;
+    bool uri_ok;        /* uri parsed                                        */
+    bool star;          /* Contact: *                                         */
+    sip_str params;     /* header params after the URI, no leading ';'       */
+    sip_str tag;        /* value of ;tag=                                    */
+    sip_str expires;    /* value of ;expires= (Contact)                      */
+} sip_nameaddr;
+
+int sip_nameaddr_parse(const char *p, size_t len, sip_nameaddr *na, const char **err);
+
+typedef struct {
+    sip_str raw;        /* one via-parm                                      */
+    sip_str protocol;   /* "SIP/2.0"                                         */
+    sip_str transport;  /* "UDP", "TCP", or any token                        */
+    sip_str host;       /* IPv6 without brackets                             */
+    sip_host_kind host_kind;
+    sip_str port_str;
+    uint16_t port;      /* 0 when absent                                     */
+    sip_str params;     /* no leading ';'                                    */
+    sip_str branch, received, rport; /* rport: present-but-empty for ";rport" */
+} sip_via;
+
+int sip_via_parse(const char *p, size_t len, sip_via *via, const char **err);
+
+/* One credentials (Authorization) or challenge (WWW-Authenticate) value.
+ * Each parameter is kept both raw (as written, quotes included) and as a
+ * value (quotes removed, backslash escapes kept), so an odd value from an
+ * attack tool is visible to the analysis. */
+typedef struct {
+    sip_str raw;
+    sip_str scheme;     /* "Digest", or another scheme (RFC 4475 regaut01)   */
+    sip_str username, realm, nonce, uri, response, algorithm, cnonce,
+            opaque, qop, nc, stale, domain;
+    sip_str params;     /* everything after the scheme                       */
+    unsigned n_params;
+    bool duplicate;     /* a known parameter appeared twice                  */
+} sip_digest;
+
+int sip_digest_parse(const char *p, size_t len, sip_digest *d, const char **err);
+
+typedef enum {
+    SIP_HDR_OTHER = 0,
+    SIP_HDR_VIA, SIP_HDR_FROM, SIP_HDR_TO, SIP_HDR_CALL_ID, SIP_HDR_CSEQ,
+    SIP_HDR_CONTACT, SIP_HDR_MAX_FORWARDS, SIP_HDR_EXPIRES,
+    SIP_HDR_USER_AGENT, SIP_HDR_SERVER, SIP_HDR_AUTHORIZATION,
+    SIP_HDR_PROXY_AUTHORIZATION, SIP_HDR_WWW_AUTHENTICATE,
+    SIP_HDR_PROXY_AUTHENTICATE, SIP_HDR_CONTENT_LENGTH,
+    SIP_HDR_CONTENT_TYPE, SIP_HDR_ALLOW, SIP_HDR_SUPPORTED,
+    SIP_HDR_REQUIRE, SIP_HDR_PROXY_REQUIRE, SIP_HDR_RECORD_ROUTE,
+    SIP_HDR_ROUTE, SIP_HDR_CONTENT_ENCODING, SIP_HDR_ACCEPT,
+    SIP_HDR_DATE, SIP_HDR_SUBJECT, SIP_HDR_EVENT,
+    SIP_HDR_KIND_COUNT
+} sip_hdr_kind;
+
+typedef struct {
+    sip_hdr_kind kind;
+    sip_str name;       /* as written (may be compact, any case)             */
+    sip_str value;      /* trimmed, folds kept                               */
+} sip_header;
+
+/* Header kind from a name in long or compact form, case-insensitive. */
+sip_hdr_kind sip_hdr_kind_from(sip_str name);
+/* Canonical long name ("Call-ID"); NULL for SIP_HDR_OTHER. */
+const char *sip_hdr_name(sip_hdr_kind k);
+
+/* Non-fatal oddities, kept for the analysis ("glitches"). */
+enum {
+    SIP_WARN_TRUNCATED      = 1u << 0,  /* more Vias/Contacts than kept     */
+    SIP_WARN_DUP_SINGLETON  = 1u << 1,  /* Call-ID/From/To/CSeq/... twice   */
+    SIP_WARN_BAD_FROM       = 1u << 2,  /* From present but unparsable      */
+    SIP_WARN_BAD_TO         = 1u << 3,
+    SIP_WARN_BAD_VIA        = 1u << 4,
+    SIP_WARN_BAD_CONTACT    = 1u << 5,
+    SIP_WARN_BAD_CSEQ       = 1u << 6,  /* CSeq present but not "num METHOD" */
+    SIP_WARN_CSEQ_MISMATCH  = 1u << 7,  /* CSeq method != request method    */
+    SIP_WARN_BAD_RURI       = 1u << 8,  /* Request-URI did not parse        */
+    SIP_WARN_BAD_AUTH       = 1u << 9,  /* credentials present, unparsable  */
+    SIP_WARN_BAD_NUMBER     = 1u << 10, /* Max-Forwards/Expires not a number */
+    SIP_WARN_NO_CONTENT_LENGTH = 1u << 11, /* UDP: body runs to datagram end */
+    SIP_WARN_TRAILING_BYTES = 1u << 12, /* UDP: bytes after Content-Length  */
+    SIP_WARN_LIBERAL_START  = 1u << 13, /* extra SP in the start line accepted */
+    SIP_WARN_BAD_VERSION    = 1u << 14, /* version is not SIP/2.0           */
+};
+
+typedef struct {
+    /* Start line */
+    bool is_request;
+    sip_method method;
+    sip_str method_str;
+    sip_str ruri_raw;
+    sip_uri ruri;       /* valid when !(warnings & SIP_WARN_BAD_RURI)         */
+    sip_str version;    /* "SIP/2.0" (anything SIP/x.y is accepted, flagged)  */
+    unsigned status;    /* responses: 100..699                               */
+    sip_str reason;
+
+    /* All header lines, in order */
+    sip_header headers[SIP_MAX_HEADERS];
+    unsigned n_headers;
+
+    /* The headers a honeypot and its analysis need, parsed. A singleton
+     * header that appears twice keeps its first value (SIP_WARN_DUP_SINGLETON). */
+    sip_via via[SIP_MAX_VIAS];
+    unsigned n_via;
+    sip_nameaddr from, to;      /* .raw absent when the header is absent     */
+    sip_str call_id;
+    sip_str cseq_raw;
+    uint32_t cseq;
+    sip_str cseq_method;
+    bool cseq_ok;               /* "number METHOD" with number < 2^32        */
+    sip_nameaddr contact[SIP_MAX_CONTACTS];
+    unsigned n_contact;
+    int max_forwards;           /* -1 when absent or invalid                  */
+    int64_t expires;            /* -1 when absent or invalid                  */
+    sip_str user_agent, server;
+    sip_digest authorization;   /* .raw absent when the header is absent     */
+    sip_digest proxy_authorization;
+    sip_digest www_authenticate;
+    sip_digest proxy_authenticate;
+    int64_t content_length;     /* -1 when absent                             */
+    sip_str content_type, allow, supported, require, proxy_require;
+
+    sip_str body;
+    size_t length;              /* bytes of this message (headers + body)    */
+    size_t header_length;       /* start line + headers + blank line         */
+    unsigned warnings;          /* SIP_WARN_*                                 */
+
+    /* On failure: a static reason and the offset into the buffer. */
+    const char *error;
+    size_t error_offset;
+} sip_msg;
+
+/* Results of the parse functions. */
+enum {
+    SIP_PARSE_INVALID = -1,     /* msg->error, msg->error_offset say why     */
+    SIP_PARSE_NEED_MORE = -2,   /* stream: headers or body not complete yet  */
+};
+
+/* Parses one UDP datagram. Bytes after the message (Content-Length) are
+ * ignored and flagged (RFC 4475 dblreq); with no Content-Length the body
+ * runs to the end of the datagram. Returns 0 or SIP_PARSE_INVALID. */
+int sip_parse_datagram(const char *buf, size_t len, sip_msg *msg);
+
+/* Parses the first message of a stream buffer (TCP). Framing needs
+ * Content-Length (absent means 0, RFC 3261 18.3). Leading CRLFs (keep-alive)
+ * before the message are counted in the return value.
+ * last_len is how many bytes of buf the caller already offered in an
+ * earlier call that returned NEED_MORE (0 the first time): the search for
+ * the end of the headers resumes there instead of rescanning.
+ * Returns the bytes consumed (> 0), SIP_PARSE_NEED_MORE or
+ * SIP_PARSE_INVALID. */
+ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *msg);
+
+/* Leading CRLF keep-alives (RFC 5626) in a stream: number of bytes to skip. */
+size_t sip_skip_keepalive(const char *buf, size_t len);
+
+#endif
