@@ -16,14 +16,14 @@ BUILD   ?= build
 PKG_CONFIG ?= pkg-config
 
 PKGS      := libcrypto
-TEST_PKGS := libosip2
+TEST_PKGS := libosip2 jansson
 
 OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 WARNFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wvla \
              -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CPPFLAGS  += -D_GNU_SOURCE -Isrc -MMD -MP
-LDLIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+LDLIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -pthread
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 
 ifeq ($(SAN),1)
@@ -46,8 +46,14 @@ TESTS     := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 REPLAYS   := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all test test-build bench fuzz fuzz-build run clean deps check-clang
+.PHONY: all test test-build bench fuzz fuzz-build run clean deps
 all: $(PROG) sipsnare
+
+# `make run` and `make test` work on a fresh machine: they install the Debian
+# packages first when some are missing (as root; otherwise they print the
+# apt-get command).
+deps:
+	@scripts/install-deps.sh --if-missing
 
 # A convenience link at the top so the README's commands stay short.
 sipsnare: $(PROG)
@@ -85,12 +91,12 @@ test-build: $(PROG) $(TESTS) $(REPLAYS)
 
 # The tests run twice: an optimised build, then the same sources under
 # ASan+UBSan in build/san. tests/run.sh prints the closing "N passed, N failed".
-test:
+test: deps
 	$(MAKE) --no-print-directory BUILD=build test-build sipsnare
 	$(MAKE) --no-print-directory BUILD=build/san SAN=1 OPT=-O1 test-build
 	tests/run.sh build build/san
 
-bench:
+bench: deps
 	$(MAKE) --no-print-directory BUILD=build $(PROG) $(BENCHES)
 	bench/run.sh build
 
@@ -119,11 +125,9 @@ fuzz: fuzz-build
 	    build/fuzz-corpus/$$n fuzz/corpus/$$n || exit 1; \
 	done
 
-run: $(PROG) sipsnare
+run: deps
+	$(MAKE) --no-print-directory $(PROG) sipsnare
 	./sipsnare run -c etc/sipsnare.conf
-
-deps:
-	scripts/install-deps.sh
 
 clean:
 	rm -rf build sipsnare

@@ -62,7 +62,13 @@ typedef struct {
  * break the line or the object. */
 size_t event_to_json(const event *ev, char *out, size_t cap);
 
-/* Formats Unix ms as "2026-11-25T16:49:23.123Z" (25 bytes incl. NUL). */
+/* Formats Unix ms as "2026-11-25T16:49:23.123Z" (25 bytes incl. NUL).
+ * Times outside years 0000..9999 are clamped to those bounds. */
 void event_format_time(int64_t time_ms, char out[25]);
+
+/* Name of SIP_WARN_* bit number bit (0 for SIP_WARN_TRUNCATED, ...) as it
+ * appears in the "warnings" array ("truncated", "dup_singleton", ...);
+ * NULL for a bit without a name (encoded as "bit<N>"). */
+const char *event_warning_name(unsigned bit);
 
 #endif

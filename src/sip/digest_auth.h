@@ -21,6 +21,13 @@ typedef enum {
 /* Longest hex digest (SHA-256 / SHA-512/256) plus NUL. */
 enum { SIP_DIGEST_HEX_MAX = 65 };
 
+/* Longest string hashed in one step ("user:realm:password",
+ * "METHOD:uri[:H(body)]", "HA1:nonce:nc:cnonce:qop:HA2"). Inputs that would
+ * exceed it are rejected (compute returns 0, verify false): the hashing
+ * works in a stack buffer and never allocates. The auth-int body is hashed
+ * in place and is bounded only by SIP_MAX_MESSAGE. */
+enum { SIP_DIGEST_MAX_INPUT = 2048 };
+
 /* From the algorithm= value (case-insensitive; absent -> MD5). */
 sip_digest_alg sip_digest_alg_from(sip_str algorithm);
 

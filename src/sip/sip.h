@@ -60,6 +60,7 @@ typedef enum {
 /* Method from its token (case-sensitive, RFC 3261 7.1); SIP_METHOD_UNKNOWN
  * for extension methods. */
 sip_method sip_method_from(sip_str token);
+/* "INVITE", ...; NULL for SIP_METHOD_UNKNOWN or an out-of-range value. */
 const char *sip_method_name(sip_method m);
 
 typedef enum {
@@ -143,7 +144,20 @@ typedef struct {
     sip_str params;     /* everything after the scheme                       */
     unsigned n_params;
     bool duplicate;     /* a known parameter appeared twice                  */
+    unsigned quoted;    /* SIP_DIGEST_Q_*: which known parameters were
+                           written as quoted-strings (algorithm="MD5" and
+                           algorithm=MD5 are different tools)               */
 } sip_digest;
+
+/* Bits of sip_digest.quoted, one per known parameter. */
+enum {
+    SIP_DIGEST_Q_USERNAME = 1u << 0, SIP_DIGEST_Q_REALM = 1u << 1,
+    SIP_DIGEST_Q_NONCE = 1u << 2, SIP_DIGEST_Q_URI = 1u << 3,
+    SIP_DIGEST_Q_RESPONSE = 1u << 4, SIP_DIGEST_Q_ALGORITHM = 1u << 5,
+    SIP_DIGEST_Q_CNONCE = 1u << 6, SIP_DIGEST_Q_OPAQUE = 1u << 7,
+    SIP_DIGEST_Q_QOP = 1u << 8, SIP_DIGEST_Q_NC = 1u << 9,
+    SIP_DIGEST_Q_STALE = 1u << 10, SIP_DIGEST_Q_DOMAIN = 1u << 11,
+};
 
 int sip_digest_parse(const char *p, size_t len, sip_digest *d, const char **err);
 
@@ -158,6 +172,11 @@ typedef enum {
     SIP_HDR_REQUIRE, SIP_HDR_PROXY_REQUIRE, SIP_HDR_RECORD_ROUTE,
     SIP_HDR_ROUTE, SIP_HDR_CONTENT_ENCODING, SIP_HDR_ACCEPT,
     SIP_HDR_DATE, SIP_HDR_SUBJECT, SIP_HDR_EVENT,
+    /* Added: the remaining compact forms (RFC 3261 7.3.3 and the IANA
+     * registry): r b u x a j d y n. */
+    SIP_HDR_REFER_TO, SIP_HDR_REFERRED_BY, SIP_HDR_ALLOW_EVENTS,
+    SIP_HDR_SESSION_EXPIRES, SIP_HDR_ACCEPT_CONTACT, SIP_HDR_REJECT_CONTACT,
+    SIP_HDR_REQUEST_DISPOSITION, SIP_HDR_IDENTITY, SIP_HDR_IDENTITY_INFO,
     SIP_HDR_KIND_COUNT
 } sip_hdr_kind;
 
@@ -189,6 +208,14 @@ enum {
     SIP_WARN_TRAILING_BYTES = 1u << 12, /* UDP: bytes after Content-Length  */
     SIP_WARN_LIBERAL_START  = 1u << 13, /* extra SP in the start line accepted */
     SIP_WARN_BAD_VERSION    = 1u << 14, /* version is not SIP/2.0           */
+    /* Added after the first version of this header: */
+    SIP_WARN_UNTERMINATED   = 1u << 15, /* UDP: no empty line after the headers;
+                                           they run to the datagram end      */
+    SIP_WARN_BARE_LF        = 1u << 16, /* a line ended in LF without CR     */
+    SIP_WARN_MISSING_HEADER = 1u << 17, /* no Via, From, To, Call-ID or CSeq
+                                           (RFC 3261 8.1.1)                  */
+    SIP_WARN_RURI_HEADERS   = 1u << 18, /* Request-URI has ?headers (RFC 3261
+                                           19.1.1 forbids them); ruri parsed  */
 };
 
 typedef struct {
@@ -202,13 +229,14 @@ typedef struct {
     unsigned status;    /* responses: 100..699                               */
     sip_str reason;
 
-    /* All header lines, in order */
+    /* All header lines, in order (entries past n_headers are stale) */
     sip_header headers[SIP_MAX_HEADERS];
     unsigned n_headers;
 
     /* The headers a honeypot and its analysis need, parsed. A singleton
      * header that appears twice keeps its first value (SIP_WARN_DUP_SINGLETON). */
-    sip_via via[SIP_MAX_VIAS];
+    sip_via via[SIP_MAX_VIAS];  /* Via values that parsed, top first (one
+                                   that did not: skipped, SIP_WARN_BAD_VIA)  */
     unsigned n_via;
     sip_nameaddr from, to;      /* .raw absent when the header is absent     */
     sip_str call_id;
@@ -216,7 +244,9 @@ typedef struct {
     uint32_t cseq;
     sip_str cseq_method;
     bool cseq_ok;               /* "number METHOD" with number < 2^32        */
-    sip_nameaddr contact[SIP_MAX_CONTACTS];
+    sip_nameaddr contact[SIP_MAX_CONTACTS]; /* every Contact value, parsed or
+                                   not (check uri_ok; "None" from svmap is
+                                   kept with uri_ok false, SIP_WARN_BAD_CONTACT) */
     unsigned n_contact;
     int max_forwards;           /* -1 when absent or invalid                  */
     int64_t expires;            /* -1 when absent or invalid                  */
@@ -236,6 +266,11 @@ typedef struct {
     /* On failure: a static reason and the offset into the buffer. */
     const char *error;
     size_t error_offset;
+
+    /* Added: */
+    size_t offset;              /* start line's offset in the buffer (after
+                                   leading CRLF keep-alives): the message is
+                                   buf[offset, offset + length)             */
 } sip_msg;
 
 /* Results of the parse functions. */

@@ -1,0 +1,12 @@
+/*
+ * cli.h - the sipsnare command: one table of subcommands (cli/main.c), one
+ * <name>_main(argc, argv) per file. Data goes to stdout, diagnostics to
+ * stderr; exit codes: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef SIPSNARE_CLI_H
+#define SIPSNARE_CLI_H
+
+int run_main(int argc, char **argv);
+int honeyd_main(int argc, char **argv);
+
+#endif

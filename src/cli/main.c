@@ -1,0 +1,62 @@
+/* main.c - dispatches `sipsnare <command>` through one table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef SIPSNARE_VERSION
+#define SIPSNARE_VERSION "0.1.0"
+#endif
+
+static int version_main(int argc, char **argv);
+static int help_main(int argc, char **argv);
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *description;
+} commands[] = {
+    {"run", run_main, "run the honeypot sensor (UDP and TCP, IPv4 and IPv6)"},
+    {"honeyd", honeyd_main, "answer as a Honeyd service script (stdin/stdout)"},
+    {"version", version_main, "print the version"},
+    {"help", help_main, "show this list"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: sipsnare <command> [options]\n\nCommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].description);
+    fprintf(f, "\n`sipsnare <command> --help` describes a command's options.\n");
+}
+
+static int version_main(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    printf("sipsnare %s\n", SIPSNARE_VERSION);
+    return 0;
+}
+
+static int help_main(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    usage(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) cmd = "help";
+    if (strcmp(cmd, "--version") == 0) cmd = "version";
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, cmd) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "sipsnare: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,141 @@
+#include "sensor/sensor.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+void sensor_init(sensor *s, persona *p, eventlog *log, const char *sensor_id,
+                 bool log_raw)
+{
+    memset(s, 0, sizeof *s);
+    s->persona = p;
+    s->log = log;
+    s->sensor_id = sensor_id;
+    s->log_raw = log_raw;
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+    snprintf(s->run_id, sizeof s->run_id, "%016llx", (unsigned long long)r);
+}
+
+int64_t sensor_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t sensor_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void fill_event(sensor *s, event *ev, event_kind kind, const sensor_addr *a,
+                       int64_t now_ms, const char *raw, size_t raw_len)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->kind = kind;
+    ev->time_ms = now_ms;
+    ev->sensor = s->sensor_id;
+    ev->run_id = s->run_id;
+    ev->seq = ++s->seq;
+    snprintf(ev->src_ip, sizeof ev->src_ip, "%s", a->src_ip);
+    ev->src_port = a->src_port;
+    snprintf(ev->dst_ip, sizeof ev->dst_ip, "%s", a->dst_ip);
+    ev->dst_port = a->dst_port;
+    ev->transport = a->transport;
+    ev->raw = raw;
+    ev->raw_len = raw_len;
+    ev->include_raw = s->log_raw;
+}
+
+/* Encodes and appends; on failure nothing may be sent for this message. */
+static int log_event(sensor *s, const event *ev)
+{
+    char line[EVENT_MAX_JSON];
+    size_t n = event_to_json(ev, line, sizeof line);
+    if (n == 0 || eventlog_append(s->log, line, n) != 0) {
+        s->unlogged++;
+        return -1;
+    }
+    return 0;
+}
+
+int sensor_log_malformed(sensor *s, const char *raw, size_t raw_len,
+                         const char *error, size_t offset,
+                         const sensor_addr *a, int64_t now_ms)
+{
+    event ev;
+    fill_event(s, &ev, EVENT_MALFORMED, a, now_ms, raw, raw_len);
+    /* Garbage is always kept raw: it is the only record of what came. */
+    ev.include_raw = true;
+    ev.error = error;
+    ev.error_offset = offset;
+    s->malformed++;
+    return log_event(s, &ev);
+}
+
+int sensor_handle_message(sensor *s, const sip_msg *msg, const char *raw,
+                          size_t raw_len, const sensor_addr *a, int64_t now_ms,
+                          persona_result *res)
+{
+    event ev;
+    s->received++;
+    res->n = 0;
+    if (!msg->is_request) {
+        /* Somebody sent us a response (svcrash, a reflection attempt, a
+         * confused phone): log it, never answer it. */
+        memset(res, 0, sizeof *res);
+        res->drop_reason = "response";
+        fill_event(s, &ev, EVENT_RESPONSE, a, now_ms, raw, raw_len);
+        ev.msg = msg;
+        s->responses_seen++;
+        return log_event(s, &ev);
+    }
+    persona_peer peer = {
+        .src_ip = a->src_ip, .src_port = a->src_port,
+        .local_ip = a->dst_ip, .local_port = a->dst_port,
+        .transport = strcmp(a->transport, "tcp") == 0 ? "TCP" : "UDP",
+    };
+    persona_handle(s->persona, msg, &peer, now_ms, res);
+    if (res->n && s->limit) {
+        size_t bytes = 0;
+        for (unsigned i = 0; i < res->n; i++) bytes += res->resp[i].len;
+        uint64_t before;
+        if (!ratelimit_allow(s->limit, a->src_bin, res->n, bytes, now_ms, &before)) {
+            /* Logged as received, not answered: the source is over its
+             * budget (a flood, or a spoofed victim of a reflection try). */
+            res->n = 0;
+            res->drop_reason = "rate limited";
+            s->rate_limited++;
+        }
+    }
+    fill_event(s, &ev, EVENT_REQUEST, a, now_ms, raw, raw_len);
+    ev.msg = msg;
+    ev.result = res;
+    ev.answered = res->n > 0;
+    if (log_event(s, &ev) != 0) {
+        res->n = 0;
+        return -1;
+    }
+    if (res->n) s->answered++;
+    else s->dropped++;
+    return 0;
+}
+
+int sensor_handle_datagram(sensor *s, const char *buf, size_t len,
+                           const sensor_addr *a, int64_t now_ms,
+                           persona_result *res)
+{
+    static __thread sip_msg msg; /* large; one per thread, reused */
+    res->n = 0;
+    if (sip_parse_datagram(buf, len, &msg) != 0) {
+        s->received++;
+        return sensor_log_malformed(s, buf, len, msg.error ? msg.error : "invalid",
+                                    msg.error_offset, a, now_ms);
+    }
+    return sensor_handle_message(s, &msg, buf, len, a, now_ms, res);
+}

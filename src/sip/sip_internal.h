@@ -1,0 +1,154 @@
+/*
+ * sip_internal.h - helpers shared by the parser's files (str.c, uri.c, hdr.c,
+ * parse.c) and by its unit tests. Not part of the API: other modules use
+ * sip.h only.
+ *
+ * Every helper works on a half-open range [p, end) of the caller's buffer and
+ * never reads at or past end. None of them allocates or uses C string
+ * functions on the input (bodies and escaped URIs contain NUL bytes).
+ */
+#ifndef SIPSNARE_SIP_INTERNAL_H
+#define SIPSNARE_SIP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sip/sip.h"
+
+/* Character classes of RFC 3261 section 25.1, one bit each in sip_cc[].
+ * The table in str.c is generated from exactly these sets; the unit test
+ * test_sip_str checks all 256 entries against them. */
+enum {
+    SIP_C_TOKEN  = 1u << 0,  /* alphanum - . ! % * _ + ` ' ~                 */
+    SIP_C_UNRES  = 1u << 1,  /* unreserved: alphanum - _ . ! ~ * ' ( )       */
+    SIP_C_USER   = 1u << 2,  /* unreserved + user-unreserved & = + $ , ; ? / */
+    SIP_C_PASS   = 1u << 3,  /* unreserved + & = + $ ,                       */
+    SIP_C_PARAM  = 1u << 4,  /* unreserved + param-unreserved [ ] / : & + $  */
+    SIP_C_HNV    = 1u << 5,  /* unreserved + hnv-unreserved [ ] / ? : + $    */
+    SIP_C_HOST   = 1u << 6,  /* alphanum - . _ (underscore: real-world names) */
+    SIP_C_SCHEME = 1u << 7,  /* alphanum + - .                               */
+    SIP_C_DIGIT  = 1u << 8,
+    SIP_C_HEX    = 1u << 9,
+    SIP_C_WS     = 1u << 10, /* SP HTAB                                      */
+    SIP_C_URIC   = 1u << 11, /* printable ASCII except SP < > "  (opaque URIs) */
+};
+
+extern const uint16_t sip_cc[256];
+
+static inline bool sip_is(char c, unsigned cls)
+{
+    return (sip_cc[(unsigned char)c] & cls) != 0;
+}
+
+/* Skips linear white space: SP, HTAB and folds (CRLF or a bare LF followed
+ * by SP/HTAB, RFC 3261 7.3.1). Inside a header value a CR or LF is always
+ * part of a fold, so this is all the value can contain between words. */
+static inline const char *sip_skip_lws(const char *p, const char *end)
+{
+    while (p < end) {
+        if (*p == ' ' || *p == '\t')
+            p++;
+        else if (*p == '\r' && end - p >= 3 && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t'))
+            p += 3;
+        else if (*p == '\n' && end - p >= 2 && (p[1] == ' ' || p[1] == '\t'))
+            p += 2;
+        else
+            break;
+    }
+    return p;
+}
+
+/* Moves end back over trailing SP, HTAB, CR and LF (so over trailing folds). */
+static inline const char *sip_trim_back(const char *p, const char *end)
+{
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+        end--;
+    return end;
+}
+
+/* Case-insensitive comparison of [p, p+n) with a literal of length litn.
+ * Two bytes that differ match only if they are the same ASCII letter. */
+static inline bool sip_ieq_lit(const char *p, size_t n, const char *lit, size_t litn)
+{
+    if (n != litn)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)p[i], b = (unsigned char)lit[i];
+        if (a != b && ((a | 0x20) != (b | 0x20) || (unsigned)((b | 0x20) - 'a') > 25))
+            return false;
+    }
+    return true;
+}
+#define SIP_IEQ(p, n, lit) sip_ieq_lit((p), (n), (lit), sizeof(lit) - 1)
+
+/* p points at '"'. Returns the position after the closing quote, honouring
+ * quoted-pair backslash escapes, or NULL if the string is not terminated
+ * before end. */
+static inline const char *sip_skip_quoted(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        if (*p == '"')
+            return p + 1;
+        if (*p == '\\' && ++p == end)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* Parses [p, end) as 1*DIGIT. Fails (false) when empty, on any other byte,
+ * or when the value exceeds max; never overflows. */
+static inline bool sip_parse_uint(const char *p, const char *end, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (p >= end)
+        return false;
+    for (; p < end; p++) {
+        unsigned d = (unsigned char)*p - '0';
+        if (d > 9)
+            return false;
+        if (v > max / 10)
+            return false;
+        v *= 10;
+        if (d > max - v)
+            return false;
+        v += d;
+    }
+    *out = v;
+    return true;
+}
+
+/* The first ',' of [p, end) that is outside a quoted-string and outside
+ * <...>, or end. An unterminated quote or '<' runs to end. */
+const char *sip_next_comma(const char *p, const char *end);
+
+/* Scans a host (IPv4, [IPv6] reference or host name) at p. On success
+ * returns the position after it and fills host (IPv6 without brackets) and
+ * kind; on failure returns NULL and sets *err. */
+const char *sip_host_scan(const char *p, const char *end, sip_str *host,
+                          sip_host_kind *kind, const char **err);
+
+/* Parses a port (1*DIGIT, at most 65535) in [p, end). */
+bool sip_port_parse(const char *p, const char *end, uint16_t *port);
+
+/* Iterator over header parameters "name[=value]" separated by ';' with LWS
+ * around ';' and '=' (RFC 3261 generic-param; value: token, host or
+ * quoted-string, kept as written). Strict: an empty parameter (";;") or a
+ * trailing ';' is an error. */
+typedef struct {
+    const char *p, *end;
+    bool need;      /* a ';' was consumed: another parameter must follow */
+} sip_param_it;
+
+static inline void sip_param_it_init(sip_param_it *it, const char *p, const char *end)
+{
+    it->p = p;
+    it->end = end;
+    it->need = false;
+}
+
+/* 1: *name and *value (absent view when there is no '=') are set;
+ * 0: no more parameters; -1: syntax error. */
+int sip_param_next(sip_param_it *it, sip_str *name, sip_str *value);
+
+#endif

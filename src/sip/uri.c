@@ -1,0 +1,472 @@
+/*
+ * uri.c - SIP/SIPS/TEL URIs (RFC 3261 19.1, 25.1; RFC 3966), hosts,
+ * parameters and name-addr values (From, To, Contact; RFC 3261 20.10).
+ *
+ * Everything is a view into the caller's bytes; escapes stay escaped
+ * (sip_str_unescape decodes on demand, RFC 4475 escnull shows why: %00).
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "sip/sip_internal.h"
+
+#define FAIL(msg) do { if (err) *err = (msg); return -1; } while (0)
+
+enum {
+    SIP_MAX_IPV6_TEXT = 45,   /* longest IPv6 text form (with IPv4 tail) */
+};
+
+/* Checks that [p, end) consists of bytes of class cls, '%' HEX HEX escapes
+ * and the extra bytes listed in extra (at most a few, so a scan is cheap). */
+static bool all_of(const char *p, const char *end, unsigned cls, const char *extra)
+{
+    for (; p < end; p++) {
+        if (sip_is(*p, cls))
+            continue;
+        if (*p == '%') {
+            if (end - p < 3 || !sip_is(p[1], SIP_C_HEX) || !sip_is(p[2], SIP_C_HEX))
+                return false;
+            p += 2;
+            continue;
+        }
+        if (*p == '\0' || strchr(extra, *p) == NULL) /* extra is our literal */
+            return false;
+    }
+    return true;
+}
+
+/* ';'-separated URI parameters or '&'-separated headers: every element
+ * non-empty (RFC 3261 25.1: uri-parameter and header are 1*char). */
+static bool no_empty_element(const char *p, const char *end, char sep)
+{
+    if (p == end)
+        return false;
+    if (*p == sep || end[-1] == sep)
+        return false;
+    for (const char *q = p; q + 1 < end; q++)
+        if (q[0] == sep && q[1] == sep)
+            return false;
+    return true;
+}
+
+bool sip_port_parse(const char *p, const char *end, uint16_t *port)
+{
+    uint64_t v;
+    if (!sip_parse_uint(p, end, 65535, &v))
+        return false;
+    *port = (uint16_t)v;
+    return true;
+}
+
+/* Dotted quad with each part 0..255 (1 to 3 digits). */
+static bool ipv4_valid(const char *p, const char *end)
+{
+    int parts = 0;
+    while (parts < 4) {
+        const char *s = p;
+        unsigned v = 0;
+        while (p < end && p - s < 3 && sip_is(*p, SIP_C_DIGIT))
+            v = v * 10 + (unsigned)(*p++ - '0');
+        if (p == s || v > 255)
+            return false;
+        parts++;
+        if (parts < 4) {
+            if (p == end || *p != '.')
+                return false;
+            p++;
+        }
+    }
+    return p == end;
+}
+
+const char *sip_host_scan(const char *p, const char *end, sip_str *host,
+                          sip_host_kind *kind, const char **err)
+{
+    if (p < end && *p == '[') {
+        /* IPv6reference = "[" IPv6address "]" (RFC 3261 25.1). */
+        const char *close = memchr(p, ']', (size_t)(end - p));
+        size_t n;
+        char tmp[SIP_MAX_IPV6_TEXT + 1];
+        struct in6_addr a;
+        if (close == NULL) {
+            *err = "unterminated IPv6 reference";
+            return NULL;
+        }
+        n = (size_t)(close - p - 1);
+        if (n < 2 || n > SIP_MAX_IPV6_TEXT) {
+            *err = "bad IPv6 address";
+            return NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char c = p[1 + i];
+            if (!sip_is(c, SIP_C_HEX) && c != ':' && c != '.') {
+                *err = "bad IPv6 address";
+                return NULL;
+            }
+        }
+        memcpy(tmp, p + 1, n); /* inet_pton needs a NUL-terminated copy */
+        tmp[n] = '\0';
+        if (inet_pton(AF_INET6, tmp, &a) != 1) {
+            *err = "bad IPv6 address";
+            return NULL;
+        }
+        *host = (sip_str){p + 1, n};
+        *kind = SIP_HOST_IPV6;
+        return close + 1;
+    }
+
+    const char *s = p;
+    int dots = 0;
+    bool numeric = true;
+    while (s < end && sip_is(*s, SIP_C_HOST)) {
+        if (*s == '.')
+            dots++;
+        else if (!sip_is(*s, SIP_C_DIGIT))
+            numeric = false;
+        s++;
+    }
+    if (s == p) {
+        *err = "missing host";
+        return NULL;
+    }
+    *host = (sip_str){p, (size_t)(s - p)};
+    if (numeric && dots == 3) {
+        /* Looks like an IPv4 address: it must be one (a host name's top
+         * label cannot be numeric, RFC 3261 25.1). */
+        if (!ipv4_valid(p, s)) {
+            *err = "bad IPv4 address";
+            return NULL;
+        }
+        *kind = SIP_HOST_IPV4;
+    } else {
+        *kind = SIP_HOST_NAME;
+    }
+    return s;
+}
+
+/* sip: and sips: after the colon (RFC 3261 19.1.1, 25.1):
+ *   [ user [ ":" password ] "@" ] host [ ":" port ] *( ";" param ) [ "?" headers ] */
+static int parse_sip(const char *p, const char *end, sip_uri *uri, const char **err)
+{
+    /* The user part cannot contain an unescaped '@', and neither can
+     * anything after the host, so the first '@' ends the userinfo. */
+    const char *at = memchr(p, '@', (size_t)(end - p));
+    if (at != NULL) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        const char *uend = colon ? colon : at;
+        const char *semi = memchr(p, ';', (size_t)(uend - p));
+        if (!all_of(p, uend, SIP_C_USER, ""))
+            FAIL("bad character in URI user part");
+        if ((semi ? semi : uend) == p)
+            FAIL("empty URI user part");
+        uri->user = (sip_str){p, (size_t)((semi ? semi : uend) - p)};
+        if (semi)
+            uri->user_params = (sip_str){semi + 1, (size_t)(uend - semi - 1)};
+        if (colon) {
+            if (!all_of(colon + 1, at, SIP_C_PASS, ""))
+                FAIL("bad character in URI password");
+            uri->password = (sip_str){colon + 1, (size_t)(at - colon - 1)};
+        }
+        p = at + 1;
+    }
+
+    p = sip_host_scan(p, end, &uri->host, &uri->host_kind, err);
+    if (p == NULL)
+        return -1;
+
+    if (p < end && *p == ':') {
+        const char *s = ++p;
+        while (p < end && sip_is(*p, SIP_C_DIGIT))
+            p++;
+        if (!sip_port_parse(s, p, &uri->port))
+            FAIL("bad URI port");
+        uri->port_str = (sip_str){s, (size_t)(p - s)};
+    }
+    if (p < end && *p == ';') {
+        const char *s = ++p;
+        const char *q = memchr(p, '?', (size_t)(end - p));
+        p = q ? q : end;
+        if (!all_of(s, p, SIP_C_PARAM, "=;") || !no_empty_element(s, p, ';'))
+            FAIL("bad URI parameter");
+        uri->params = (sip_str){s, (size_t)(p - s)};
+    }
+    if (p < end && *p == '?') {
+        const char *s = ++p;
+        if (!all_of(s, end, SIP_C_HNV, "=&") || !no_empty_element(s, end, '&'))
+            FAIL("bad URI header");
+        uri->headers = (sip_str){s, (size_t)(end - s)};
+        p = end;
+    }
+    if (p != end)
+        FAIL("unexpected character after URI host");
+    return 0;
+}
+
+/* tel: (RFC 3966): the number up to ';' and its parameters. Validated
+ * loosely (printable, no white space): attack tools send local numbers. */
+static int parse_tel(const char *p, const char *end, sip_uri *uri, const char **err)
+{
+    const char *semi = memchr(p, ';', (size_t)(end - p));
+    const char *nend = semi ? semi : end;
+    if (nend == p)
+        FAIL("empty tel number");
+    if (!all_of(p, end, SIP_C_URIC, ""))
+        FAIL("bad character in tel URI");
+    uri->user = (sip_str){p, (size_t)(nend - p)};
+    if (semi) {
+        if (!no_empty_element(semi + 1, end, ';'))
+            FAIL("bad tel parameter");
+        uri->user_params = (sip_str){semi + 1, (size_t)(end - semi - 1)};
+    }
+    return 0;
+}
+
+int sip_uri_parse(const char *p, size_t len, sip_uri *uri, const char **err)
+{
+    const char *end = p ? p + len : p, *s = p;
+
+    memset(uri, 0, sizeof *uri);
+    uri->raw = (sip_str){p, p ? len : 0};
+    if (p == NULL || len == 0)
+        FAIL("empty URI");
+
+    /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+    if (!((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z'))
+        FAIL("URI has no scheme");
+    while (s < end && sip_is(*s, SIP_C_SCHEME))
+        s++;
+    if (s == end || *s != ':')
+        FAIL("URI has no scheme");
+    uri->scheme_str = (sip_str){p, (size_t)(s - p)};
+    if (SIP_IEQ(p, (size_t)(s - p), "sip"))
+        uri->scheme = SIP_SCHEME_SIP;
+    else if (SIP_IEQ(p, (size_t)(s - p), "sips"))
+        uri->scheme = SIP_SCHEME_SIPS;
+    else if (SIP_IEQ(p, (size_t)(s - p), "tel"))
+        uri->scheme = SIP_SCHEME_TEL;
+    else
+        uri->scheme = SIP_SCHEME_OTHER;
+    s++;
+
+    switch (uri->scheme) {
+    case SIP_SCHEME_SIP:
+    case SIP_SCHEME_SIPS:
+        return parse_sip(s, end, uri, err);
+    case SIP_SCHEME_TEL:
+        return parse_tel(s, end, uri, err);
+    case SIP_SCHEME_OTHER:
+        break;
+    }
+    /* absoluteURI: kept opaque (RFC 4475 unkscm, novelsc, unksm2). */
+    if (s == end)
+        FAIL("empty URI after scheme");
+    if (!all_of(s, end, SIP_C_URIC, ""))
+        FAIL("bad character in URI");
+    uri->opaque = (sip_str){s, (size_t)(end - s)};
+    return 0;
+}
+
+/* gen-value = token / host / quoted-string: a token-ish run also allowing
+ * the IPv6 characters of host ('[', ']', ':'). */
+static bool is_gen_value_char(char c)
+{
+    return sip_is(c, SIP_C_TOKEN) || c == '[' || c == ']' || c == ':';
+}
+
+int sip_param_next(sip_param_it *it, sip_str *name, sip_str *value)
+{
+    const char *p = sip_skip_lws(it->p, it->end), *end = it->end, *s;
+
+    if (p == end) {
+        it->p = p;
+        return it->need ? -1 : 0; /* a ';' must be followed by a parameter */
+    }
+    s = p;
+    while (p < end && sip_is(*p, SIP_C_TOKEN))
+        p++;
+    if (p == s)
+        return -1;
+    *name = (sip_str){s, (size_t)(p - s)};
+    *value = SIP_STR_NULL;
+    p = sip_skip_lws(p, end);
+    if (p < end && *p == '=') {
+        p = sip_skip_lws(p + 1, end);
+        s = p;
+        if (p < end && *p == '"') {
+            p = sip_skip_quoted(p, end);
+            if (p == NULL)
+                return -1;
+        } else {
+            while (p < end && is_gen_value_char(*p))
+                p++;
+        }
+        if (p == s)
+            return -1;
+        *value = (sip_str){s, (size_t)(p - s)};
+        p = sip_skip_lws(p, end);
+    }
+    if (p < end) {
+        if (*p != ';')
+            return -1;
+        p++;
+        it->need = true;
+    } else {
+        it->need = false;
+    }
+    it->p = p;
+    return 1;
+}
+
+/* Lenient on purpose: it is used on URI parameters too, whose values may
+ * hold characters a header parameter may not (':' '/' '%' ...). */
+bool sip_param_find(sip_str params, const char *name, sip_str *value)
+{
+    size_t nlen = strlen(name); /* our literal */
+    const char *p = params.p, *end = params.p ? params.p + params.len : NULL;
+
+    while (p < end) {
+        const char *e, *eq, *nend;
+        p = sip_skip_lws(p, end);
+        e = p;
+        while (e < end && *e != ';') {
+            if (*e == '"') {
+                e = sip_skip_quoted(e, end);
+                if (e == NULL)
+                    e = end;
+            } else {
+                e++;
+            }
+        }
+        eq = memchr(p, '=', (size_t)(e - p));
+        nend = sip_trim_back(p, eq ? eq : e);
+        if (sip_ieq_lit(p, (size_t)(nend - p), name, nlen)) {
+            if (value) {
+                if (eq) {
+                    const char *v = sip_skip_lws(eq + 1, e);
+                    *value = (sip_str){v, (size_t)(sip_trim_back(v, e) - v)};
+                } else {
+                    *value = SIP_STR_NULL;
+                }
+            }
+            return true;
+        }
+        p = e < end ? e + 1 : end;
+    }
+    return false;
+}
+
+/* Header parameters of a name-addr: validated strictly, tag and expires
+ * picked up on the way. */
+static int nameaddr_params(const char *p, const char *end, sip_nameaddr *na)
+{
+    sip_param_it it;
+    sip_str name, value;
+    int r;
+
+    na->params = (sip_str){p, (size_t)(end - p)};
+    sip_param_it_init(&it, p, end);
+    while ((r = sip_param_next(&it, &name, &value)) == 1) {
+        if (SIP_IEQ(name.p, name.len, "tag")) {
+            if (na->tag.p == NULL)
+                na->tag = value.p ? value : (sip_str){name.p + name.len, 0};
+        } else if (SIP_IEQ(name.p, name.len, "expires")) {
+            if (na->expires.p == NULL)
+                na->expires = value.p ? value : (sip_str){name.p + name.len, 0};
+        }
+    }
+    return r;
+}
+
+int sip_nameaddr_parse(const char *p, size_t len, sip_nameaddr *na, const char **err)
+{
+    const char *end = p ? p + len : p, *q = NULL, *rest;
+    const char *dummy_err;
+
+    memset(na, 0, sizeof *na);
+    if (p == NULL)
+        FAIL("empty address");
+    p = sip_skip_lws(p, end);
+    end = sip_trim_back(p, end);
+    na->raw = (sip_str){p, (size_t)(end - p)};
+    if (p == end)
+        FAIL("empty address");
+
+    if (*p == '*' && end - p == 1) { /* Contact: * (RFC 3261 10.2.2) */
+        na->star = true;
+        return 0;
+    }
+
+    if (*p == '"') {
+        const char *close = sip_skip_quoted(p, end);
+        if (close == NULL)
+            FAIL("unterminated quoted display name"); /* RFC 4475 quotbal */
+        na->display = (sip_str){p + 1, (size_t)(close - p - 2)};
+        na->display_quoted = true;
+        q = sip_skip_lws(close, end);
+        if (q == end || *q != '<')
+            FAIL("display name not followed by '<'");
+    } else {
+        /* display-name = *(token LWS): tokens and white space up to '<'.
+         * No LWS is needed before '<' (RFC 4475 lwsdisp). Anything else
+         * means there is no display name: an addr-spec. */
+        const char *s = p;
+        while (s < end) {
+            const char *t = sip_skip_lws(s, end);
+            if (t != s) {
+                s = t;
+                continue;
+            }
+            if (!sip_is(*s, SIP_C_TOKEN))
+                break;
+            s++;
+        }
+        if (s < end && *s == '<') {
+            const char *dend = sip_trim_back(p, s);
+            if (dend > p)
+                na->display = (sip_str){p, (size_t)(dend - p)};
+            q = s;
+        }
+    }
+
+    if (q != NULL) {
+        /* name-addr = [ display-name ] LAQUOT addr-spec RAQUOT */
+        const char *gt = memchr(q + 1, '>', (size_t)(end - q - 1));
+        if (gt == NULL)
+            FAIL("missing '>'");
+        na->uri_raw = (sip_str){q + 1, (size_t)(gt - q - 1)};
+        na->uri_ok = sip_uri_parse(na->uri_raw.p, na->uri_raw.len, &na->uri, &dummy_err) == 0;
+        rest = gt + 1;
+    } else {
+        /* addr-spec without <>: every ';' parameter after the host is a
+         * header parameter (RFC 3261 20.10), so the URI ends at the first
+         * ';' after the userinfo (whose user part may hold ';', RFC 4475
+         * semiuri). '@' is looked for only before any quote. */
+        const char *quote = memchr(p, '"', (size_t)(end - p));
+        const char *lim = quote ? quote : end;
+        const char *at = memchr(p, '@', (size_t)(lim - p));
+        const char *semi = memchr(at ? at : p, ';', (size_t)(end - (at ? at : p)));
+        const char *uend = sip_trim_back(p, semi ? semi : end);
+        na->uri_raw = (sip_str){p, (size_t)(uend - p)};
+        na->uri_ok = sip_uri_parse(na->uri_raw.p, na->uri_raw.len, &na->uri, &dummy_err) == 0;
+        for (const char *c = p; c < uend; c++) {
+            if (sip_is(*c, SIP_C_WS) || *c == '\r' || *c == '\n' || *c == ',' || *c == '"' ||
+                *c == '<' || *c == '>')
+                FAIL("bad character in address");
+            /* RFC 3261 20: a URI with '?' (or ',' ';') must be in <>;
+             * RFC 4475 regbadct. The URI itself was parsed above. */
+            if (*c == '?')
+                FAIL("URI with headers must be enclosed in <>");
+        }
+        rest = semi ? semi : end;
+    }
+
+    rest = sip_skip_lws(rest, end);
+    if (rest == end)
+        return 0;
+    if (*rest != ';')
+        FAIL("unexpected text after the address");
+    rest = sip_skip_lws(rest + 1, end);
+    if (nameaddr_params(rest, end, na) != 0)
+        FAIL("bad header parameter");
+    return 0;
+}
