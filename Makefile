@@ -36,6 +36,7 @@ LIB_SRC   := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+TOOL_SRC  := bench/sipload.c bench/minresp.c
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -45,6 +46,7 @@ PROG      := $(BUILD)/sipsnare
 TESTS     := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 REPLAYS   := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+TOOLS     := $(TOOL_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all test test-build bench fuzz fuzz-build run clean deps
 all: $(PROG) sipsnare
@@ -87,7 +89,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIB) $(TEST_LDLIBS)
 
-test-build: $(PROG) $(TESTS) $(REPLAYS)
+test-build: $(PROG) $(TESTS) $(REPLAYS) $(TOOLS)
 
 # The tests run twice: an optimised build, then the same sources under
 # ASan+UBSan in build/san. tests/run.sh prints the closing "N passed, N failed".
@@ -97,7 +99,7 @@ test: deps
 	tests/run.sh build build/san
 
 bench: deps
-	$(MAKE) --no-print-directory BUILD=build $(PROG) $(BENCHES)
+	$(MAKE) --no-print-directory BUILD=build $(PROG) $(BENCHES) $(TOOLS)
 	bench/run.sh build
 
 # libFuzzer needs clang; each target runs FUZZ_SECONDS from the seeds in

@@ -262,7 +262,7 @@ int sip_via_parse(const char *p, size_t len, sip_via *via, const char **err)
 /* Known Digest parameters, in the order of the SIP_DIGEST_Q_* bits. */
 static sip_str *digest_field(sip_digest *d, const char *p, size_t n, unsigned *bit)
 {
-    struct { const char *name; size_t off; } static const known[] = {
+    static const struct { const char *name; size_t off; } known[] = {
         {"username", offsetof(sip_digest, username)},
         {"realm", offsetof(sip_digest, realm)},
         {"nonce", offsetof(sip_digest, nonce)},

@@ -216,6 +216,8 @@ enum {
                                            (RFC 3261 8.1.1)                  */
     SIP_WARN_RURI_HEADERS   = 1u << 18, /* Request-URI has ?headers (RFC 3261
                                            19.1.1 forbids them); ruri parsed  */
+    SIP_WARN_BAD_DATE       = 1u << 19, /* Date is not an rfc1123-date in GMT
+                                           (RFC 3261 20.17, RFC 4475 baddate) */
 };
 
 typedef struct {
@@ -257,6 +259,8 @@ typedef struct {
     sip_digest proxy_authenticate;
     int64_t content_length;     /* -1 when absent                             */
     sip_str content_type, allow, supported, require, proxy_require;
+    sip_str date;               /* added: first Date value (checked, not
+                                   converted: SIP_WARN_BAD_DATE)             */
 
     sip_str body;
     size_t length;              /* bytes of this message (headers + body)    */
@@ -290,6 +294,12 @@ int sip_parse_datagram(const char *buf, size_t len, sip_msg *msg);
  * last_len is how many bytes of buf the caller already offered in an
  * earlier call that returned NEED_MORE (0 the first time): the search for
  * the end of the headers resumes there instead of rescanning.
+ * Pass the same msg, untouched, to the calls that follow a NEED_MORE: when
+ * the headers were complete and only the body was short, NEED_MORE leaves
+ * msg->offset, header_length, content_length and length (the total the
+ * message needs, from msg->offset) set, and the next call relies on them
+ * instead of rescanning (it returns NEED_MORE again in O(1) while the body
+ * is still short).
  * Returns the bytes consumed (> 0), SIP_PARSE_NEED_MORE or
  * SIP_PARSE_INVALID. */
 ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *msg);

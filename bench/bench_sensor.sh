@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Sensor throughput: the highest UDP request rate answered with under 1% loss,
+# for (a) minresp, a minimal recvmmsg/sendmmsg responder (the ceiling), and
+# (b) sipsnare with its full persona, logging every event to a file on disk.
+# Both face the same load generator (bench/sipload.c: OPTIONS, REGISTER with
+# and without Authorization, INVITE, 2% garbage, 64 source addresses) at
+# rising rates, in the same run. Prints each step, the ratio, CPU time per
+# request, and checks that every answered request is in sipsnare's log.
+#   BENCH_RATES="20000 40000 ..." BENCH_SECONDS=2 bench/bench_sensor.sh
+set -eu
+cd "$(dirname "$0")/.."
+build=${BUILD:-build}
+SIPSNARE=${SIPSNARE:-$PWD/$build/sipsnare}
+load=$build/bench/sipload
+rates=${BENCH_RATES:-"10000 20000 40000 60000 80000 100000 130000 160000 200000"}
+seconds=${BENCH_SECONDS:-2}
+work=$(mktemp -d /tmp/sipsnare-bench.XXXXXX)
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+server=""
+
+port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# sweep NAME: runs the rising rates against $server on $p; sets best and
+# cpu_us (server CPU microseconds per request at the best rate).
+sweep() {
+    local name=$1 total=0
+    best=0 cpu_us=0
+    for r in $rates; do
+        local n=$((r * seconds)) t0 t1 out loss
+        t0=$(cpu_ticks "$server")
+        out=$($load -t "127.0.0.1:$p" -r "$r" -n "$n" -T "$name$r" -o "$work/answered.$name.$r")
+        t1=$(cpu_ticks "$server")
+        total=$((total + n))
+        loss=$(sed -E 's/.*loss_pct=([0-9.]+).*/\1/' <<<"$out")
+        local sent=$(sed -E 's/.*sent=([0-9]+).*/\1/' <<<"$out")
+        local us=$(awk -v t=$((t1 - t0)) -v n="$sent" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t*1e6/hz/n}')
+        printf '  %-9s rate %7d/s  %s  cpu %s us/req\n' "$name" "$r" "$out" "$us"
+        if awk -v l="$loss" 'BEGIN{exit !(l < 1.0)}'; then
+            best=$r; cpu_us=$us
+        else
+            break
+        fi
+    done
+    echo "  $name: $total requests sent"
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
+
+p=$(port)
+$build/bench/minresp "$p" 2>/dev/null &
+server=$!
+sleep 0.3
+sweep minresp
+ceiling=$best ceiling_cpu=$cpu_us
+kill "$server"; wait "$server" 2>/dev/null || true
+
+p=$(port)
+cat >"$work/bench.conf" <<EOF
+[sensor]
+id = bench
+log = $work/events.jsonl
+user =
+[persona]
+version = 16.30.1
+allowguest = yes
+[extensions]
+100 = 1234, call
+200 = vT9#qL2x!Rm8@wZ4pK7s
+[limits]
+rate_pps = 0
+rate_bytes = 0
+EOF
+"$SIPSNARE" run -c "$work/bench.conf" -l "udp 127.0.0.1:$p" 2>"$work/sensor.err" &
+server=$!
+sleep 0.5
+sweep sipsnare
+sensor=$best sensor_cpu=$cpu_us
+kill -TERM "$server"; wait "$server" 2>/dev/null || true
+server=""
+
+# Every request the generator saw answered must be in the log (Call-ID, CSeq).
+missing=$(python3 - "$work" <<'EOF'
+import glob, json, sys
+work = sys.argv[1]
+logged = set()
+for line in open(f"{work}/events.jsonl", encoding="utf-8"):
+    e = json.loads(line)
+    if e.get("call_id") is not None:
+        logged.add((e["call_id"], e.get("cseq")))
+missing = 0
+for f in glob.glob(f"{work}/answered.sipsnare.*"):
+    for line in open(f):
+        cid, cseq = line.split()
+        if (cid, int(cseq)) not in logged:
+            missing += 1
+print(missing)
+EOF
+)
+ratio=$(awk -v a="$sensor" -v b="$ceiling" 'BEGIN{printf "%.2f", b ? a/b : 0}')
+echo "result: ceiling (minresp) $ceiling req/s at ${ceiling_cpu} us CPU/req; sipsnare $sensor req/s at ${sensor_cpu} us CPU/req; ratio $ratio; answered but not logged: $missing"
