@@ -15,7 +15,7 @@ CXX     ?= c++
 BUILD   ?= build
 PKG_CONFIG ?= pkg-config
 
-PKGS      := libcrypto
+PKGS      := libcrypto libseccomp
 TEST_PKGS := libosip2 jansson
 
 OPT       ?= -O2

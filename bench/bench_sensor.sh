@@ -59,8 +59,8 @@ kill "$server"; wait "$server" 2>/dev/null || true
 p=$(port)
 cat >"$work/bench.conf" <<EOF
 [sensor]
-id = bench
-log = $work/events.jsonl
+sensor_id = bench
+log_path = $work/events.jsonl
 user =
 [persona]
 version = 16.30.1

@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --if-missing do nothing when all are installed
 set -eu
 PKGS="build-essential pkg-config clang llvm libclang-rt-14-dev
-      libssl-dev libjansson-dev libsqlite3-dev sqlite3
+      libssl-dev libseccomp-dev libjansson-dev libsqlite3-dev sqlite3
       libosip2-dev sipvicious nmap sipsak tshark iproute2 procps psmisc"
 
 if [ "${1:-}" = "--if-missing" ]; then

@@ -14,6 +14,17 @@
 #include "sensor/privdrop.h"
 #include "sensor/sensor.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SIPSNARE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIPSNARE_ASAN 1
+#endif
+#endif
+#ifndef SIPSNARE_ASAN
+#define SIPSNARE_ASAN 0
+#endif
+
 static volatile int stop_requested, reopen_requested;
 
 static void on_signal(int sig)
@@ -203,6 +214,13 @@ int run_main(int argc, char **argv)
         return 1;
     }
     install_signals();
+#if SIPSNARE_ASAN
+    /* ASan's runtime (leak check at exit) needs ptrace and clone. */
+    fprintf(stderr, "sipsnare: sanitizer build: seccomp filter not installed\n");
+#else
+    if (privdrop_seccomp(err, sizeof err) != 0)
+        fprintf(stderr, "sipsnare: warning: %s; running without it\n", err);
+#endif
     fprintf(stderr, "sipsnare: sensor %s (run %s) answering as \"%s\"; events to %s\n",
             ctx.cfg.sensor_id, ctx.sensor.run_id, persona_user_agent(ctx.persona),
             ctx.cfg.log_path);

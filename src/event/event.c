@@ -191,7 +191,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return need;
 }
 
-/* A fold (RFC 3261 7.3.1): CRLF (or a bare LF) followed by SP/HTAB. Returns
+/* A fold (RFC 3261 7.3.1): CRLF (or a bare LF) followed by SP/HTAB, as in
+ * sip_str_unfold() (which copies; here the value is escaped in place). Returns
  * the bytes of the fold and the white space after it, 0 if none at s. */
 static size_t fold_len(const char *s, size_t n)
 {
@@ -222,6 +223,19 @@ static bool put_escaped(jw *w, const char *s, size_t len, size_t max_out, bool u
         const char *unit = esc;
         size_t ulen, used = 1, f;
         unsigned c = u[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            /* a run of plain ASCII, the bulk of any SIP message: one copy */
+            size_t j = i + 1;
+            while (j < len && u[j] >= 0x20 && u[j] < 0x7f && u[j] != '"' && u[j] != '\\')
+                j++;
+            size_t run = j - i, room = max_out - out;
+            put(w, s + i, run < room ? run : room);
+            if (run > room)
+                return true;
+            out += run;
+            i = j;
+            continue;
+        }
         if (unfold && (c == '\r' || c == '\n') && (f = fold_len(s + i, len - i)) > 0) {
             unit = " ";
             ulen = 1;
@@ -232,8 +246,6 @@ static bool put_escaped(jw *w, const char *s, size_t len, size_t max_out, bool u
             esc[0] = '\\';
             esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
             ulen = 2;
-        } else if (c >= 0x20 && c < 0x7f) {
-            unit = s + i, ulen = 1;
         } else if (c >= 0x80 && (used = utf8_seq(u + i, len - i)) > 0) {
             if (used == 3 && c == 0xE2 && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
                 memcpy(esc, u[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
@@ -466,10 +478,13 @@ static bool field_raw(jw *w, const event *ev, size_t limit)
     if (w->full || limit < w->n || limit - w->n < wrap + mark)
         return false;
     size_t room = limit - w->n - wrap;
-    /* A counting pass first: only a raw that does not fit whole gives up
-     * the room of the marker. */
-    jw count = {.p = NULL, .cap = (size_t)-1};
-    bool truncated = put_escaped(&count, ev->raw, ev->raw_len, room, false);
+    /* Only a raw that does not fit whole gives up the room of the marker:
+     * a counting pass decides, unless even 6 bytes per byte would fit. */
+    bool truncated = false;
+    if (ev->raw_len > room / 6) {
+        jw count = {.p = NULL, .cap = (size_t)-1};
+        truncated = put_escaped(&count, ev->raw, ev->raw_len, room, false);
+    }
     put_key(w, "raw");
     put(w, "\"", 1);
     put_escaped(w, ev->raw, ev->raw_len, truncated ? room - mark : room, false);

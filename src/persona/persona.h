@@ -20,8 +20,11 @@ enum {
     PERSONA_SECRET_MAX = 128,
     PERSONA_TEXT_MAX = 128,        /* version, user agent, realm, reasons */
     PERSONA_MAX_RESPONSES = 4,     /* e.g. 100 Trying, 180, 503           */
-    PERSONA_MAX_RESPONSE = 4096,   /* one response; longer ones are cut to
-                                      a 500 with no echoed headers        */
+    PERSONA_MAX_RESPONSE = 4096,   /* one response; a request whose echoed
+                                      headers would make an answer longer
+                                      gets none (drop_reason "response too
+                                      large"): Asterisk never sends a cut
+                                      or header-less answer               */
     PERSONA_DIALOGS_DEFAULT = 65536, /* dialog table slots (power of two) */
 };
 
@@ -90,6 +93,12 @@ typedef struct {
     size_t len;
     unsigned code;
     uint32_t delay_ms;       /* 0: send now; else after this many ms       */
+    /* Added: Asterisk sends this one reliably (final answers to INVITE,
+     * chan_sip's transmit_response_reliable): over UDP it retransmits it
+     * (T1 = 500 ms doubling, at most 4 s apart, for 32 s) until the ACK,
+     * i.e. until a request whose result has cancel_pending. A sensor may
+     * ignore it and send once. */
+    bool reliable;
 } persona_response;
 
 typedef struct {
@@ -100,6 +109,11 @@ typedef struct {
     sip_str auth_user;       /* digest username (view into the request)     */
     bool extension_known;    /* the targeted extension/peer exists          */
     bool dial_external;      /* INVITE to a number that is no extension     */
+    /* Added: drop the responses still queued (delay_ms) or being
+     * retransmitted for this source and Call-ID: an ACK of the final
+     * answer, or a CANCEL/BYE that ended a pending INVITE (whose 487 is in
+     * this result). */
+    bool cancel_pending;
 } persona_result;
 
 typedef struct persona persona;

@@ -178,7 +178,7 @@ void sensor_config_defaults(struct sensor_config *cfg)
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0' || has_control(host))
         snprintf(host, sizeof host, "sipsnare");
-    snprintf(cfg->sensor_id, sizeof cfg->sensor_id, "%s", host);
+    snprintf(cfg->sensor_id, sizeof cfg->sensor_id, "%.*s", (int)sizeof cfg->sensor_id - 1, host);
     snprintf(cfg->log_path, sizeof cfg->log_path, "sipsnare-events.jsonl");
     cfg->log_raw = false;
     cfg->sync_interval_ms = 1000;

@@ -14,7 +14,7 @@
  * no_new_privs. Returns 0, or -1 with a reason in err. */
 int privdrop_to_user(const char *user, char *err, size_t errlen);
 
-/* Installs the sensor's seccomp allow-list (kills on anything else).
+/* Installs the sensor's seccomp allow-list (anything else: EACCES).
  * Returns 0, or -1 where the kernel lacks seccomp (reason in err). */
 int privdrop_seccomp(char *err, size_t errlen);
 

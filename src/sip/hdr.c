@@ -178,6 +178,9 @@ sip_hdr_kind sip_hdr_kind_from(sip_str name)
  * with LWS allowed around each SLASH and COLON (RFC 4475 wsinv). */
 int sip_via_parse(const char *p, size_t len, sip_via *via, const char **err)
 {
+    const char *err_sink;
+    if (err == NULL)
+        err = &err_sink; /* callers may not want the reason */
     const char *end = p ? p + len : p, *s, *q;
 
     memset(via, 0, sizeof *via);
@@ -243,6 +246,7 @@ int sip_via_parse(const char *p, size_t len, sip_via *via, const char **err)
     q = sip_skip_lws(q + 1, end);
     via->params = (sip_str){q, (size_t)(end - q)};
     sip_param_it_init(&it, q, end);
+    it.need = true; /* after a ';' */
     while ((r = sip_param_next(&it, &name, &value)) == 1) {
         sip_str *dst = NULL;
         if (SIP_IEQ(name.p, name.len, "branch"))
@@ -302,6 +306,9 @@ static sip_str *digest_field(sip_digest *d, const char *p, size_t n, unsigned *b
  * unquoted values that are not tokens. */
 int sip_digest_parse(const char *p, size_t len, sip_digest *d, const char **err)
 {
+    const char *err_sink;
+    if (err == NULL)
+        err = &err_sink; /* callers may not want the reason */
     const char *end = p ? p + len : p, *s;
 
     memset(d, 0, sizeof *d);

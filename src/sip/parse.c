@@ -242,7 +242,8 @@ static void take_nameaddr(sip_msg *m, sip_nameaddr *na, sip_str v, unsigned bad)
 }
 
 /* CSeq = 1*DIGIT LWS Method; the number must fit 32 bits (RFC 3261 8.1.1.5,
- * RFC 4475 scalar02). */
+ * RFC 4475 scalar02). The method is kept even when the number is bad
+ * ("CSeq: abc OPTIONS"), for the analysis and a 400 that echoes it. */
 static void take_cseq(sip_msg *m, sip_str v)
 {
     const char *s = v.p, *end = v.p + v.len, *p = s, *ms, *q;
@@ -252,14 +253,14 @@ static void take_cseq(sip_msg *m, sip_str v)
         return;
     }
     m->cseq_raw = v;
-    while (p < end && sip_is(*p, SIP_C_DIGIT))
+    while (p < end && sip_skip_lws(p, end) == p) /* the first word */
         p++;
     ms = q = sip_skip_lws(p, end);
     while (q < end && sip_is(*q, SIP_C_TOKEN))
         q++;
-    if (q > ms && q == end)
+    if (ms > p && q > ms && q == end)
         m->cseq_method = (sip_str){ms, (size_t)(q - ms)};
-    if (m->cseq_method.p != NULL && ms > p && p > s && sip_parse_uint(s, p, UINT32_MAX, &n)) {
+    if (m->cseq_method.p != NULL && sip_parse_uint(s, p, UINT32_MAX, &n)) {
         m->cseq = (uint32_t)n;
         m->cseq_ok = true;
     } else {
@@ -445,7 +446,7 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *he
             p = q;
             break;
         }
-        if (lend - ls > SIP_MAX_HEADER_LEN)
+        if (lend - ls - (lend > ls && lend[-1] == '\r') > SIP_MAX_HEADER_LEN)
             return fail(m, buf, ls, "header line too long");
         if (m->n_headers == SIP_MAX_HEADERS)
             return fail(m, buf, ls, "too many header lines");

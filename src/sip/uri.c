@@ -223,6 +223,9 @@ static int parse_tel(const char *p, const char *end, sip_uri *uri, const char **
 
 int sip_uri_parse(const char *p, size_t len, sip_uri *uri, const char **err)
 {
+    const char *err_sink;
+    if (err == NULL)
+        err = &err_sink; /* callers may not want the reason */
     const char *end = p ? p + len : p, *s = p;
 
     memset(uri, 0, sizeof *uri);
@@ -365,6 +368,7 @@ static int nameaddr_params(const char *p, const char *end, sip_nameaddr *na)
 
     na->params = (sip_str){p, (size_t)(end - p)};
     sip_param_it_init(&it, p, end);
+    it.need = true; /* the caller consumed a ';' */
     while ((r = sip_param_next(&it, &name, &value)) == 1) {
         if (SIP_IEQ(name.p, name.len, "tag")) {
             if (na->tag.p == NULL)
@@ -379,6 +383,9 @@ static int nameaddr_params(const char *p, const char *end, sip_nameaddr *na)
 
 int sip_nameaddr_parse(const char *p, size_t len, sip_nameaddr *na, const char **err)
 {
+    const char *err_sink;
+    if (err == NULL)
+        err = &err_sink; /* callers may not want the reason */
     const char *end = p ? p + len : p, *q = NULL, *rest;
     const char *dummy_err;
 

@@ -47,8 +47,8 @@ t=socket.socket(); t.bind(("127.0.0.1",p)); print(p)'
 write_config() {
     cat >"$WORK/sipsnare.conf" <<EOF
 [sensor]
-id = test-sensor
-log = $WORK/events.jsonl
+sensor_id = test-sensor
+log_path = $WORK/events.jsonl
 sync_interval_ms = 200
 user =
 
@@ -56,7 +56,7 @@ user =
 kind = chan_sip
 version = ${PERSONA_VERSION:-11.25.3}
 alwaysauthreject = no
-allowguest = no
+allowguest = yes
 invite_final_code = 503
 invite_hangup_cause = 34
 

@@ -11,7 +11,7 @@
 #include "sensor/config.h"
 
 static char dir[64];
-static char *made[64];
+static char *made[128];
 static size_t n_made;
 
 /* Writes name (relative to dir) with len bytes of text; returns its path. */
@@ -53,12 +53,26 @@ static int load(const char *name, const char *text)
     return sensor_config_load(path, &cfg, err, sizeof err);
 }
 
+/* "DIR/" + expected, with each "@/" inside replaced by "DIR/" too. */
+static void expand(const char *expected, char *want, size_t cap)
+{
+    size_t n = (size_t)snprintf(want, cap, "%s/", dir);
+    for (const char *p = expected; *p && n + 1 < cap; p++) {
+        if (p[0] == '@' && p[1] == '/') {
+            n += (size_t)snprintf(want + n, cap - n, "%s", dir);
+            continue;
+        }
+        want[n++] = *p;
+    }
+    want[n] = '\0';
+}
+
 /* Checks that loading fails with exactly "DIR/<expected>". */
 static void check_error(const char *text, const char *expected, int line)
 {
     int rc = load("e.conf", text);
     char want[1024];
-    snprintf(want, sizeof want, "%s/%s", dir, expected);
+    expand(expected, want, sizeof want);
     if (rc != -1 || strcmp(err, want) != 0)
         fprintf(stderr, "  (from line %d) rc %d, err \"%s\"\n", line, rc, err);
     CHECK(rc == -1);
@@ -414,7 +428,6 @@ static void test_all_or_nothing(void)
 
 static void test_sip_conf_import(void)
 {
-    mkdir((char[PATH_MAX]){0}, 0); /* no-op; keeps the helpers below simple */
     char sub[PATH_MAX];
     snprintf(sub, sizeof sub, "%s/asterisk", dir);
     mkdir(sub, 0700);
@@ -584,7 +597,7 @@ static void check_import_error(const char *file_text, const char *expected, int 
     put_file("ast.conf", file_text);
     int rc = load("i.conf", "[extensions]\nimport = ast.conf\n");
     char want[1024];
-    snprintf(want, sizeof want, "%s/%s", dir, expected);
+    expand(expected, want, sizeof want);
     if (rc != -1 || strcmp(err, want) != 0)
         fprintf(stderr, "  (from line %d) rc %d, err \"%s\"\n", line, rc, err);
     CHECK(rc == -1);
@@ -606,7 +619,7 @@ static void test_import_errors(void)
     CHECK_IMPORT_ERROR("#define x\n", "ast.conf:1: unknown directive '#define'");
     CHECK_IMPORT_ERROR("#include\n", "ast.conf:1: #include without a file name");
     CHECK_IMPORT_ERROR("#include nothere.conf\n",
-                       "ast.conf:1: cannot open ./nothere.conf: No such file or directory");
+                       "ast.conf:1: cannot open @/nothere.conf: No such file or directory");
     CHECK_IMPORT_ERROR("[a]\ntype=friend\nmd5secret=short\n",
                        "ast.conf:1: extension a: md5 secret must be 32 hex digits");
     CHECK_IMPORT_ERROR("[a b]\ntype=friend\nsecret=x\n",
@@ -616,11 +629,8 @@ static void test_import_errors(void)
     size_t n = (size_t)snprintf(text, sizeof text, "[t0](!)\n");
     for (int i = 1; i <= 17; i++)
         n += (size_t)snprintf(text + n, sizeof text - n, "[t%d](!,t%d)\n", i, i - 1);
-    CHECK_IMPORT_ERROR(text, "ast.conf:17: templates nested deeper than 16");
+    CHECK_IMPORT_ERROR(text, "ast.conf:18: templates nested deeper than 16");
     /* overlong line inside an imported file */
-    memset(text, 0, sizeof text);
-    memcpy(text, "[a]\n", 4);
-    memset(text + 4, 'x', sizeof text - 5);
     char *big = malloc(2 * CONFIG_MAX_LINE);
     memset(big, 'x', 2 * CONFIG_MAX_LINE);
     memcpy(big, "[a]\nk=", 6);
@@ -630,7 +640,7 @@ static void test_import_errors(void)
 
     /* the import line itself */
     CHECK_ERROR("[extensions]\nimport = nowhere.conf\n",
-                "e.conf:2: cannot open ./nowhere.conf: No such file or directory");
+                "e.conf:2: cannot open @/nowhere.conf: No such file or directory");
 }
 
 static void test_include_cycles(void)
@@ -703,6 +713,27 @@ static void test_garbage(void)
     }
 }
 
+/* The shipped example (tests run from the top of the tree). */
+static void test_example_config(void)
+{
+    sensor_config_free(&cfg);
+    sensor_config_defaults(&cfg);
+    int rc = sensor_config_load("etc/sipsnare.conf", &cfg, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "  %s\n", err);
+    CHECK_INT(rc, 0);
+    CHECK_STR(cfg.log_path, "./sipsnare-events.jsonl");
+    CHECK_INT(cfg.n_listen, 4);
+    for (size_t i = 0; i < cfg.n_listen; i++)
+        CHECK_INT(cfg.listen[i].port, 5060);
+    CHECK_INT(cfg.persona.n_extensions, 4);
+    const persona_extension *e;
+    CHECK((e = ext("100")) && strcmp(e->secret, "1234") == 0 && e->can_call);
+    CHECK((e = ext("101")) && strcmp(e->secret, "101") == 0 && !e->can_call);
+    CHECK((e = ext("200")) && strlen(e->secret) == 20 && !e->can_call);
+    CHECK((e = ext("300")) && strcmp(e->secret, "password") == 0);
+}
+
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sipsnare-test-config-XXXXXX");
@@ -746,5 +777,6 @@ CHECK_MAIN("test_config",
     {"import errors", test_import_errors},
     {"include cycles and depth", test_include_cycles},
     {"garbage input", test_garbage},
+    {"etc/sipsnare.conf", test_example_config},
     {"(teardown)", test_teardown},
 )

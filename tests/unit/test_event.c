@@ -593,6 +593,15 @@ static void test_random(void)
 
 static void test_names(void)
 {
+    /* auth_outcome values as docs/EVENTS.md lists them */
+    CHECK_STR(persona_auth_name(AUTH_NONE), "none");
+    CHECK_STR(persona_auth_name(AUTH_OK), "ok");
+    CHECK_STR(persona_auth_name(AUTH_WRONG_PASSWORD), "wrong_password");
+    CHECK_STR(persona_auth_name(AUTH_UNKNOWN_USER), "unknown_user");
+    CHECK_STR(persona_auth_name(AUTH_STALE), "stale");
+    CHECK_STR(persona_auth_name(AUTH_USERNAME_MISMATCH), "username_mismatch");
+    CHECK_STR(persona_auth_name(AUTH_MALFORMED), "malformed");
+
     CHECK_STR(event_kind_name(EVENT_REQUEST), "sip.request");
     CHECK_STR(event_kind_name(EVENT_RESPONSE), "sip.response");
     CHECK_STR(event_kind_name(EVENT_MALFORMED), "sip.malformed");
