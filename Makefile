@@ -15,7 +15,7 @@ CXX     ?= c++
 BUILD   ?= build
 PKG_CONFIG ?= pkg-config
 
-PKGS      := libcrypto libseccomp
+PKGS      := libcrypto libseccomp sqlite3 libpq zlib libzstd jansson libmaxminddb
 TEST_PKGS := libosip2 jansson
 
 OPT       ?= -O2
@@ -28,7 +28,17 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 
 ifeq ($(SAN),1)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANCXXFLAGS := -fno-sanitize=vptr $(shell $(CXX) -fno-sanitize=function -x c++ -c /dev/null -o /dev/null 2>/dev/null && echo -fno-sanitize=function)
 endif
+
+# C++ sources (src/**/*.cc: the libphonenumber adapter) go into the same
+# library; programs link with libphonenumber and the C++ runtime. The vptr
+# and function checks (C++ runtime of UBSan) are off so that C drivers
+# ($(CC)) can link the sanitized objects.
+CXX_SRC   := $(shell find src -name '*.cc' | sort)
+CXXWARNFLAGS := -std=c++17 -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wvla -Wformat=2
+ALL_CXXFLAGS = $(CXXWARNFLAGS) $(CFLAGS) $(SANFLAGS) $(SANCXXFLAGS)
+LDLIBS    += -lphonenumber -lstdc++
 
 ALL_CFLAGS = $(WARNFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(SANFLAGS)
 
@@ -39,7 +49,7 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 TOOL_SRC  := bench/sipload.c bench/minresp.c
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 
-LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cc=$(BUILD)/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libsipsnare.a
 PROG      := $(BUILD)/sipsnare
@@ -64,6 +74,10 @@ sipsnare: $(PROG)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(ALL_CXXFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -110,11 +124,15 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD := build/fuzz-clang
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g -O1
 FUZZ_LIB_SRC := $(LIB_SRC)
+FUZZ_CXX_OBJ := $(CXX_SRC:src/%.cc=$(FUZZ_BUILD)/cxx/%.o)
 fuzz-build:
 	@mkdir -p $(FUZZ_BUILD)
+	@for c in $(CXX_SRC); do o=$(FUZZ_BUILD)/cxx/$${c#src/}; o=$${o%.cc}.o; mkdir -p $$(dirname $$o); \
+	  clang++ $(CPPFLAGS) $(CXXWARNFLAGS) $(FUZZ_FLAGS) -fno-sanitize=vptr,function -c $$c -o $$o || exit 1; \
+	done
 	@for f in $(FUZZ_SRC); do t=$$(basename $$f .c); \
 	  echo "clang $$t"; \
-	  clang $(CPPFLAGS) $(WARNFLAGS) $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $(FUZZ_BUILD)/$$t $$f $(FUZZ_LIB_SRC) $(LDLIBS) || exit 1; \
+	  clang $(CPPFLAGS) $(WARNFLAGS) $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $(FUZZ_BUILD)/$$t $$f $(FUZZ_LIB_SRC) $(FUZZ_CXX_OBJ) $(LDLIBS) || exit 1; \
 	done
 
 fuzz: fuzz-build

@@ -61,7 +61,7 @@ cat >"$work/bench.conf" <<EOF
 [sensor]
 sensor_id = bench
 log_path = $work/events.jsonl
-user =
+user = root
 [persona]
 version = 16.30.1
 allowguest = yes

@@ -24,6 +24,7 @@
  * users and the digest parameters.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,12 +343,10 @@ static void cs_put_top_via(cs_ctx *c, wbuf *w, sip_str hv)
     char *rport = strstr(leftmost, ";rport");
     if (rport && rport[6] == '=')
         rport = NULL;  /* they gave it a value already */
+    /* ast_sockaddr_stringify_addr_remote(): the bare address (IPv6
+     * without brackets: AST_SOCKADDR_STR_ADDR) */
     char ip[80];
-    const char *src = c->peer->src_ip ? c->peer->src_ip : "";
-    if (addr_is_ipv6(src))
-        snprintf(ip, sizeof ip, "[%.70s]", src);   /* ast_sockaddr_stringify_addr_remote */
-    else
-        snprintf(ip, sizeof ip, "%.70s", src);
+    snprintf(ip, sizeof ip, "%.70s", c->peer->src_ip ? c->peer->src_ip : "");
     size_t n = 0;
     out[0] = '\0';
     if (c->force_rport || rport) {
@@ -639,7 +638,7 @@ static ca_result cs_check_auth(cs_ctx *c, const persona_extension *peer, bool pr
     bool malformed = cs_creds_malformed(c, cr);
 
     if (peer && !sip_str_eq(user, peer->name)) {
-        res->auth = AUTH_USERNAME_MISMATCH;
+        res->auth = cr->username.p ? AUTH_USERNAME_MISMATCH : AUTH_MALFORMED;
         return CA_USERNAME_MISMATCH;
     }
 
@@ -879,7 +878,11 @@ static int cs_register_contact(cs_ctx *c, long *expiry, char *our, size_t ourcap
     if (expire < 60)
         expire = 60;            /* min_expiry (0 handled above) */
     *expiry = expire;
-    snprintf(our, ourcap, "<%s>", firstcuri);
+    size_t ol = 0;
+    our[0] = '\0';
+    cut_cat(our, ourcap, &ol, "<");
+    cut_cat(our, ourcap, &ol, firstcuri);
+    cut_cat(our, ourcap, &ol, ">");
     return PR_UPDATE;
 }
 
@@ -901,8 +904,12 @@ static void cs_register_ok(cs_ctx *c)
     snprintf(tmp, sizeof tmp, "%ld", expiry);
     wb_header(&w, "Expires", tmp);
     if (expiry) {
-        char contact[SIPBUFSIZE];
-        snprintf(contact, sizeof contact, "%s;expires=%ld", our, expiry);
+        char contact[SIPBUFSIZE], ex[32];
+        size_t k = 0;
+        contact[0] = '\0';
+        snprintf(ex, sizeof ex, ";expires=%ld", expiry);
+        cut_cat(contact, sizeof contact, &k, our);   /* contact[SIPBUFSIZE] in respprep() */
+        cut_cat(contact, sizeof contact, &k, ex);
         wb_header(&w, "Contact", contact);
     }
     wb_puts(&w, "Date: ");
@@ -1232,10 +1239,6 @@ static void cs_invite(cs_ctx *c)
         return;
     }
     dest_kind k = persona_destination(c->p, ex, exn, can_call);
-    if (k == DEST_MATCHMORE) {
-        cs_send(c, "484 Address Incomplete", true);
-        return;
-    }
     if (k == DEST_NOT_FOUND || k == DEST_PICKUP) {
         cs_send(c, "404 Not Found", true);
         return;
@@ -1448,7 +1451,9 @@ static bool cs_nat_detected(const cs_ctx *c, sip_str top)
 void chansip_handle(persona *p, const sip_msg *m, const persona_peer *peer,
                     int64_t now_ms, persona_result *res)
 {
-    cs_ctx *c = &(cs_ctx){0};
+    cs_ctx cx;
+    memset(&cx, 0, offsetof(cs_ctx, scratch));   /* the 8 KB scratch needs no zeroing */
+    cs_ctx *c = &cx;
     c->p = p;
     c->m = m;
     c->peer = peer;

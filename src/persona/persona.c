@@ -209,42 +209,30 @@ const persona_extension *persona_find_peer(const persona *p, const char *name, s
     return find(p, p->by_name_ci, name, len, true);
 }
 
-bool persona_exten_prefix(const persona *p, const char *name, size_t len)
-{
-    size_t i = lower_bound(p, p->by_name, name, len, false);
-    for (; i < p->cfg.n_extensions; i++) {
-        const char *e = p->ext[p->by_name[i]].name;
-        size_t el = strlen(e);
-        if (el < len || memcmp(e, name, len) != 0)
-            return false;
-        if (el > len)
-            return true;
-    }
-    return false;
-}
-
 /* ---- The honeypot's dialplan ------------------------------------------- */
 
 /* The [default] context (guests, and peers that may not call out) holds
  * the configured extensions and "s"; a peer with can_call also has an
- * outbound route _X. / _+X. (any number of two or more characters
- * starting with a digit, or + and a digit). Random 9-10 digit numbers
- * therefore never match for guests (svwar's calibration, PERSONA.md 4.3),
- * and with allowoverlap=yes (the default) a prefix of a pattern or an
- * extension is "incomplete" (484). The pickup code *8 exists for
- * get_destination() (OPTIONS says 200). */
+ * outbound route _XXXXX. / _+XXXXX. (six or more characters of which the
+ * first five are digits, after an optional +): what a trunk route looks
+ * like, and never a 3-4 digit extension-like number, so guessed short
+ * extensions stay 404 for every caller. allowoverlap=no (FreePBX's
+ * setting; chan_sip's own default is yes): a prefix of an extension or of
+ * the route is not found (404), not incomplete (484). Random 9-10 digit
+ * numbers never match for guests (svwar's calibration, PERSONA.md 4.3).
+ * The pickup code *8 exists for get_destination() (OPTIONS answers 200). */
 static bool outbound_match(const char *e, size_t n)
 {
-    if (n >= 2 && isdigit((unsigned char)e[0]))
-        return true;
-    return n >= 3 && e[0] == '+' && isdigit((unsigned char)e[1]);
-}
-
-static bool outbound_partial(const char *e, size_t n)
-{
-    if (n == 1)
-        return isdigit((unsigned char)e[0]) || e[0] == '+';
-    return n == 2 && e[0] == '+' && isdigit((unsigned char)e[1]);
+    if (n && e[0] == '+') {
+        e++;
+        n--;
+    }
+    if (n < 6)
+        return false;
+    for (size_t i = 0; i < 5; i++)
+        if (!isdigit((unsigned char)e[i]))
+            return false;
+    return true;
 }
 
 dest_kind persona_destination(const persona *p, const char *exten, size_t len, bool can_call)
@@ -257,9 +245,6 @@ dest_kind persona_destination(const persona *p, const char *exten, size_t len, b
         return DEST_PICKUP;
     if (can_call && outbound_match(exten, len))
         return DEST_EXTERNAL;
-    if (persona_exten_prefix(p, exten, len) || (len == 1 && exten[0] == '*') ||
-        (can_call && outbound_partial(exten, len)))
-        return DEST_MATCHMORE;
     return DEST_NOT_FOUND;
 }
 

@@ -130,8 +130,6 @@ struct persona {
  * strcasecmp). NULL when absent. */
 const persona_extension *persona_find_exten(const persona *p, const char *name, size_t len);
 const persona_extension *persona_find_peer(const persona *p, const char *name, size_t len);
-/* true if some extension starts with name and is longer (allowoverlap). */
-bool persona_exten_prefix(const persona *p, const char *name, size_t len);
 
 void chansip_handle(persona *p, const sip_msg *m, const persona_peer *peer,
                     int64_t now_ms, persona_result *res);
@@ -142,7 +140,6 @@ void pjsip_handle(persona *p, const sip_msg *m, const persona_peer *peer,
 
 typedef enum {
     DEST_NOT_FOUND,        /* 404                                           */
-    DEST_MATCHMORE,        /* 484 (allowoverlap=yes, the default)           */
     DEST_LOCAL,            /* a configured extension                        */
     DEST_S,                /* "s": the empty user                           */
     DEST_EXTERNAL,         /* matched the outbound route of a peer that may call */

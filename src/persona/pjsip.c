@@ -31,6 +31,7 @@ typedef struct {
     const persona_extension *ep;   /* identified endpoint, NULL: artificial */
     dialog *d;                     /* INVITE session, if any               */
     uint64_t key;
+    sip_method method;             /* matched case-insensitively            */
 } pj_ctx;
 
 /* pjsip_get_status_text() */
@@ -378,8 +379,8 @@ static bool pj_authenticate(pj_ctx *c)
     } else if (cr->response.p == NULL || cr->nonce.p == NULL || cr->uri.p == NULL) {
         res->auth = AUTH_MALFORMED;
     } else {
-        const char *method = sip_method_name(c->m->method);
-        sip_str meth = method ? (sip_str){method, strlen(method)} : c->m->method_str;
+        const char *mname = sip_method_name(c->method);
+        sip_str meth = mname ? (sip_str){mname, strlen(mname)} : c->m->method_str;
         sip_digest_input in = {
             .alg = SIP_ALG_MD5,
             .username = cr->username,
@@ -586,8 +587,8 @@ static void pj_invite(pj_ctx *c)
     size_t n;
     pj_exten(c, ex, sizeof ex, &n, true);
     dest_kind k = persona_destination(c->p, ex, n, c->ep && c->ep->can_call);
-    if (k == DEST_NOT_FOUND || k == DEST_PICKUP || k == DEST_MATCHMORE) {
-        unsigned code = k == DEST_MATCHMORE ? 484 : 404;
+    if (k == DEST_NOT_FOUND || k == DEST_PICKUP) {
+        unsigned code = 404;
         wbuf w;
         pj_begin(c, &w, code, NULL, TAG_DIALOG, NULL);
         pj_end(c, &w, code, 0, true, true);
@@ -673,13 +674,22 @@ void pjsip_handle(persona *p, const sip_msg *m, const persona_peer *peer,
     dialog *d = c->d;
     bool pending = d && (d->flags & DLG_INVITE) && !(d->flags & DLG_ACKED);
 
+    /* pjsip_method_init_np() compares method names case-insensitively */
+    sip_method method = m->method;
+    for (int k = SIP_INVITE; method == SIP_METHOD_UNKNOWN && k < SIP_METHOD_COUNT; k++) {
+        const char *name = sip_method_name((sip_method)k);
+        if (name && sip_str_ieq(m->method_str, name))
+            method = (sip_method)k;
+    }
+    c->method = method;
+
     char ex[512];
     size_t exn = 0;
     if (m->ruri.user.p)
         pj_exten(c, ex, sizeof ex, &exn, false);
     res->extension_known = exn && persona_find_exten(p, ex, exn) != NULL;
 
-    switch (m->method) {
+    switch (method) {
     case SIP_ACK:
         res->drop_reason = "ACK";
         if (d) {
@@ -739,7 +749,7 @@ void pjsip_handle(persona *p, const sip_msg *m, const persona_peer *peer,
     if (!pj_authenticate(c))
         return;
 
-    switch (m->method) {
+    switch (method) {
     case SIP_OPTIONS: pj_options(c); break;
     case SIP_REGISTER: pj_register(c); break;
     case SIP_INVITE: pj_invite(c); break;

@@ -40,11 +40,61 @@ const char *sip_hdr_name(sip_hdr_kind k)
     return hdr_names[k];
 }
 
-/* k if name equals its canonical name case-insensitively, else OTHER. */
+/* The same names in lower case, with their lengths, for the lookup. */
+static const struct { const char *name; size_t len; } hdr_lower[SIP_HDR_KIND_COUNT] = {
+    [SIP_HDR_VIA] = {"via", 3},
+    [SIP_HDR_FROM] = {"from", 4},
+    [SIP_HDR_TO] = {"to", 2},
+    [SIP_HDR_CALL_ID] = {"call-id", 7},
+    [SIP_HDR_CSEQ] = {"cseq", 4},
+    [SIP_HDR_CONTACT] = {"contact", 7},
+    [SIP_HDR_MAX_FORWARDS] = {"max-forwards", 12},
+    [SIP_HDR_EXPIRES] = {"expires", 7},
+    [SIP_HDR_USER_AGENT] = {"user-agent", 10},
+    [SIP_HDR_SERVER] = {"server", 6},
+    [SIP_HDR_AUTHORIZATION] = {"authorization", 13},
+    [SIP_HDR_PROXY_AUTHORIZATION] = {"proxy-authorization", 19},
+    [SIP_HDR_WWW_AUTHENTICATE] = {"www-authenticate", 16},
+    [SIP_HDR_PROXY_AUTHENTICATE] = {"proxy-authenticate", 18},
+    [SIP_HDR_CONTENT_LENGTH] = {"content-length", 14},
+    [SIP_HDR_CONTENT_TYPE] = {"content-type", 12},
+    [SIP_HDR_ALLOW] = {"allow", 5},
+    [SIP_HDR_SUPPORTED] = {"supported", 9},
+    [SIP_HDR_REQUIRE] = {"require", 7},
+    [SIP_HDR_PROXY_REQUIRE] = {"proxy-require", 13},
+    [SIP_HDR_RECORD_ROUTE] = {"record-route", 12},
+    [SIP_HDR_ROUTE] = {"route", 5},
+    [SIP_HDR_CONTENT_ENCODING] = {"content-encoding", 16},
+    [SIP_HDR_ACCEPT] = {"accept", 6},
+    [SIP_HDR_DATE] = {"date", 4},
+    [SIP_HDR_SUBJECT] = {"subject", 7},
+    [SIP_HDR_EVENT] = {"event", 5},
+    [SIP_HDR_REFER_TO] = {"refer-to", 8},
+    [SIP_HDR_REFERRED_BY] = {"referred-by", 11},
+    [SIP_HDR_ALLOW_EVENTS] = {"allow-events", 12},
+    [SIP_HDR_SESSION_EXPIRES] = {"session-expires", 15},
+    [SIP_HDR_ACCEPT_CONTACT] = {"accept-contact", 14},
+    [SIP_HDR_REJECT_CONTACT] = {"reject-contact", 14},
+    [SIP_HDR_REQUEST_DISPOSITION] = {"request-disposition", 19},
+    [SIP_HDR_IDENTITY] = {"identity", 8},
+    [SIP_HDR_IDENTITY_INFO] = {"identity-info", 13},
+};
+
+/* k if name equals its canonical name case-insensitively, else OTHER.
+ * Lower-case letters of the literal have bit 0x40 set, '-' does not: the
+ * input byte is folded (| 0x20) only where the literal has a letter, so a
+ * CR (0x0D | 0x20 == '-') cannot pass for '-'. */
 static sip_hdr_kind kind_if(const char *p, size_t n, sip_hdr_kind k)
 {
-    const char *lit = hdr_names[k];
-    return sip_ieq_lit(p, n, lit, strlen(lit)) ? k : SIP_HDR_OTHER;
+    const char *lit = hdr_lower[k].name;
+    if (n != hdr_lower[k].len)
+        return SIP_HDR_OTHER;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char l = (unsigned char)lit[i];
+        if (((unsigned char)p[i] | ((l & 0x40) >> 1)) != l)
+            return SIP_HDR_OTHER;
+    }
+    return k;
 }
 
 /* A switch on the length, then on the first letter, leaves at most one
@@ -183,7 +233,7 @@ int sip_via_parse(const char *p, size_t len, sip_via *via, const char **err)
         err = &err_sink; /* callers may not want the reason */
     const char *end = p ? p + len : p, *s, *q;
 
-    memset(via, 0, sizeof *via);
+    sip_zero(via, sizeof *via);
     if (p == NULL)
         FAIL("empty Via");
     p = sip_skip_lws(p, end);
@@ -193,24 +243,30 @@ int sip_via_parse(const char *p, size_t len, sip_via *via, const char **err)
         FAIL("empty Via");
 
     s = p;
-    while (p < end && sip_is(*p, SIP_C_TOKEN))
-        p++;
-    if (p == s)
-        FAIL("Via: bad protocol name");
-    p = sip_skip_lws(p, end);
-    if (p == end || *p != '/')
-        FAIL("Via: expected '/'");
-    p = sip_skip_lws(p + 1, end);
-    q = p;
-    while (p < end && sip_is(*p, SIP_C_TOKEN))
-        p++;
-    if (p == q)
-        FAIL("Via: bad protocol version");
-    via->protocol = (sip_str){s, (size_t)(p - s)};
-    p = sip_skip_lws(p, end);
-    if (p == end || *p != '/')
-        FAIL("Via: expected '/'");
-    p = sip_skip_lws(p + 1, end);
+    if (end - p > 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
+        /* What nearly every Via starts with, in one compare. */
+        via->protocol = (sip_str){p, 7};
+        p += 8;
+    } else {
+        while (p < end && sip_is(*p, SIP_C_TOKEN))
+            p++;
+        if (p == s)
+            FAIL("Via: bad protocol name");
+        p = sip_skip_lws(p, end);
+        if (p == end || *p != '/')
+            FAIL("Via: expected '/'");
+        p = sip_skip_lws(p + 1, end);
+        q = p;
+        while (p < end && sip_is(*p, SIP_C_TOKEN))
+            p++;
+        if (p == q)
+            FAIL("Via: bad protocol version");
+        via->protocol = (sip_str){s, (size_t)(p - s)};
+        p = sip_skip_lws(p, end);
+        if (p == end || *p != '/')
+            FAIL("Via: expected '/'");
+        p = sip_skip_lws(p + 1, end);
+    }
     s = p;
     while (p < end && sip_is(*p, SIP_C_TOKEN))
         p++;
@@ -249,12 +305,11 @@ int sip_via_parse(const char *p, size_t len, sip_via *via, const char **err)
     it.need = true; /* after a ';' */
     while ((r = sip_param_next(&it, &name, &value)) == 1) {
         sip_str *dst = NULL;
-        if (SIP_IEQ(name.p, name.len, "branch"))
-            dst = &via->branch;
-        else if (SIP_IEQ(name.p, name.len, "received"))
-            dst = &via->received;
-        else if (SIP_IEQ(name.p, name.len, "rport"))
-            dst = &via->rport;
+        switch (name.len) { /* the length picks the one candidate */
+        case 6: dst = SIP_IEQ(name.p, 6, "branch") ? &via->branch : NULL; break;
+        case 8: dst = SIP_IEQ(name.p, 8, "received") ? &via->received : NULL; break;
+        case 5: dst = SIP_IEQ(name.p, 5, "rport") ? &via->rport : NULL; break;
+        }
         if (dst && dst->p == NULL)
             *dst = value.p ? value : (sip_str){name.p + name.len, 0};
     }
@@ -266,19 +321,19 @@ int sip_via_parse(const char *p, size_t len, sip_via *via, const char **err)
 /* Known Digest parameters, in the order of the SIP_DIGEST_Q_* bits. */
 static sip_str *digest_field(sip_digest *d, const char *p, size_t n, unsigned *bit)
 {
-    static const struct { const char *name; size_t off; } known[] = {
-        {"username", offsetof(sip_digest, username)},
-        {"realm", offsetof(sip_digest, realm)},
-        {"nonce", offsetof(sip_digest, nonce)},
-        {"uri", offsetof(sip_digest, uri)},
-        {"response", offsetof(sip_digest, response)},
-        {"algorithm", offsetof(sip_digest, algorithm)},
-        {"cnonce", offsetof(sip_digest, cnonce)},
-        {"opaque", offsetof(sip_digest, opaque)},
-        {"qop", offsetof(sip_digest, qop)},
-        {"nc", offsetof(sip_digest, nc)},
-        {"stale", offsetof(sip_digest, stale)},
-        {"domain", offsetof(sip_digest, domain)},
+    static const struct { const char *name; size_t len, off; } known[] = {
+        {"username", 8, offsetof(sip_digest, username)},
+        {"realm", 5, offsetof(sip_digest, realm)},
+        {"nonce", 5, offsetof(sip_digest, nonce)},
+        {"uri", 3, offsetof(sip_digest, uri)},
+        {"response", 8, offsetof(sip_digest, response)},
+        {"algorithm", 9, offsetof(sip_digest, algorithm)},
+        {"cnonce", 6, offsetof(sip_digest, cnonce)},
+        {"opaque", 6, offsetof(sip_digest, opaque)},
+        {"qop", 3, offsetof(sip_digest, qop)},
+        {"nc", 2, offsetof(sip_digest, nc)},
+        {"stale", 5, offsetof(sip_digest, stale)},
+        {"domain", 6, offsetof(sip_digest, domain)},
     };
     /* First letter + length pick the candidate (all twelve differ). */
     unsigned i;
@@ -294,7 +349,7 @@ static sip_str *digest_field(sip_digest *d, const char *p, size_t n, unsigned *b
     case 'd': i = 11; break;
     default: return NULL;
     }
-    if (!sip_ieq_lit(p, n, known[i].name, strlen(known[i].name)))
+    if (!sip_ieq_lit(p, n, known[i].name, known[i].len))
         return NULL;
     *bit = 1u << i;
     return (sip_str *)((char *)d + known[i].off);
@@ -306,12 +361,17 @@ static sip_str *digest_field(sip_digest *d, const char *p, size_t n, unsigned *b
  * unquoted values that are not tokens. */
 int sip_digest_parse(const char *p, size_t len, sip_digest *d, const char **err)
 {
+    sip_zero(d, sizeof *d);
+    return sip_digest_parse_zeroed(p, len, d, err);
+}
+
+int sip_digest_parse_zeroed(const char *p, size_t len, sip_digest *d, const char **err)
+{
     const char *err_sink;
     if (err == NULL)
         err = &err_sink; /* callers may not want the reason */
     const char *end = p ? p + len : p, *s;
 
-    memset(d, 0, sizeof *d);
     if (p == NULL)
         FAIL("empty credentials");
     p = sip_skip_lws(p, end);
@@ -349,8 +409,7 @@ int sip_digest_parse(const char *p, size_t len, sip_digest *d, const char **err)
             p = close;
         } else {
             s = p;
-            while (p < end && *p != ',' && *p != ' ' && *p != '\t' && *p != '\r' &&
-                   *p != '\n' && *p != '"')
+            while (p < end && sip_is(*p, SIP_C_AVAL))
                 p++;
             value = (sip_str){s, (size_t)(p - s)};
         }
@@ -378,7 +437,7 @@ int sip_digest_parse(const char *p, size_t len, sip_digest *d, const char **err)
             FAIL(why);
         /* Another scheme may use a token68 form (Basic): keep it opaque. */
         sip_str scheme = d->scheme, raw = d->raw, params = d->params;
-        memset(d, 0, sizeof *d);
+        sip_zero(d, sizeof *d);
         d->scheme = scheme;
         d->raw = raw;
         d->params = params;

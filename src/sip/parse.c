@@ -36,12 +36,10 @@ static int fail(sip_msg *m, const char *buf, const char *at, const char *why)
 static void msg_init(sip_msg *m)
 {
     char *b = (char *)m;
-    memset(b, 0, offsetof(sip_msg, headers));
-    memset(b + offsetof(sip_msg, n_headers), 0,
-           offsetof(sip_msg, via) - offsetof(sip_msg, n_headers));
-    memset(b + offsetof(sip_msg, n_via), 0,
-           offsetof(sip_msg, contact) - offsetof(sip_msg, n_via));
-    memset(b + offsetof(sip_msg, n_contact), 0, sizeof *m - offsetof(sip_msg, n_contact));
+    sip_zero(b, offsetof(sip_msg, headers));
+    sip_zero(b + offsetof(sip_msg, n_headers), offsetof(sip_msg, via) - offsetof(sip_msg, n_headers));
+    sip_zero(b + offsetof(sip_msg, n_via), offsetof(sip_msg, contact) - offsetof(sip_msg, n_via));
+    sip_zero(b + offsetof(sip_msg, n_contact), sizeof *m - offsetof(sip_msg, n_contact));
     m->max_forwards = -1;
     m->expires = -1;
     m->content_length = -1;
@@ -55,26 +53,22 @@ size_t sip_skip_keepalive(const char *buf, size_t len)
     return i;
 }
 
-/* Looks for the empty line that ends the header section, starting at from.
- * Returns the offset just past it (0 if not found) and in *blank the offset
- * where the empty line starts. An empty line is CRLF or a bare LF right
- * after a '\n'. */
-static size_t find_header_end(const char *buf, size_t from, size_t len, size_t *blank)
+/* Looks for the empty line that ends the header section, starting at from
+ * (streams only: a datagram is parsed in one pass). Returns the offset just
+ * past it, 0 if not found. An empty line is CRLF or a bare LF right after
+ * a '\n'. */
+static size_t find_header_end(const char *buf, size_t from, size_t len)
 {
     const char *p = buf + from, *end = buf + len;
     while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *nl = sip_find_lf(p, end);
         if (nl == NULL)
             break;
         const char *n = nl + 1;
-        if (n < end && *n == '\n') {
-            *blank = (size_t)(n - buf);
+        if (n < end && *n == '\n')
             return (size_t)(n + 1 - buf);
-        }
-        if (end - n >= 2 && n[0] == '\r' && n[1] == '\n') {
-            *blank = (size_t)(n - buf);
+        if (end - n >= 2 && n[0] == '\r' && n[1] == '\n')
             return (size_t)(n + 2 - buf);
-        }
         p = n;
     }
     return 0;
@@ -174,7 +168,7 @@ static int parse_request_line(sip_msg *m, const char *buf, const char *s, const 
     if (check_version(m, vs, te) != 0)
         return fail(m, buf, vs, "bad SIP-Version");
     m->ruri_raw = (sip_str){c, (size_t)(ue - c)};
-    if (sip_uri_parse(c, (size_t)(ue - c), &m->ruri, &uerr) != 0)
+    if (sip_uri_parse_zeroed(c, (size_t)(ue - c), &m->ruri, &uerr) != 0)
         m->warnings |= SIP_WARN_BAD_RURI;     /* RFC 4475 ltgtruri, lwsruri */
     else if (m->ruri.headers.p != NULL)
         m->warnings |= SIP_WARN_RURI_HEADERS; /* RFC 4475 escruri */
@@ -236,7 +230,7 @@ static void take_nameaddr(sip_msg *m, sip_nameaddr *na, sip_str v, unsigned bad)
         m->warnings |= SIP_WARN_DUP_SINGLETON; /* RFC 4475 multi01 */
         return;
     }
-    if (sip_nameaddr_parse(v.p, v.len, na, &err) != 0 || !na->uri_ok)
+    if (sip_nameaddr_parse_zeroed(v.p, v.len, na, &err) != 0 || !na->uri_ok)
         m->warnings |= bad;
     na->raw = v; /* present even if the value is empty */
 }
@@ -297,7 +291,7 @@ static void take_digest(sip_msg *m, sip_digest *d, sip_str v)
     const char *err;
     if (d->raw.p != NULL)
         return; /* several credentials are legal (one per realm): keep the first */
-    if (sip_digest_parse(v.p, v.len, d, &err) != 0)
+    if (sip_digest_parse_zeroed(v.p, v.len, d, &err) != 0)
         m->warnings |= SIP_WARN_BAD_AUTH;
     d->raw = v;
 }
@@ -397,15 +391,17 @@ static int take_header(sip_msg *m, const char *buf, const sip_header *h)
     return 0;
 }
 
-/* Parses the start line and the header lines in [s, hend); hend is where
- * the empty line starts (or the datagram end when there is none). */
-static int parse_head(sip_msg *m, const char *buf, const char *s, const char *hend)
+/* Parses the start line and the header lines from s up to the empty line
+ * that ends them, in one pass. On return *hend is just past that empty
+ * line, or NULL if there is none before end (then the lines run to end). */
+static int parse_head(sip_msg *m, const char *buf, const char *s, const char *end, const char **hend)
 {
-    const char *nl = memchr(s, '\n', (size_t)(hend - s));
-    const char *e = nl ? nl : hend, *p = nl ? nl + 1 : hend;
+    const char *nl = sip_find_lf(s, end);
+    const char *e = nl ? nl : end, *p = nl ? nl + 1 : end;
     bool seen_via = false;
     int r;
 
+    *hend = NULL;
     if (nl != NULL && (nl == s || nl[-1] != '\r'))
         m->warnings |= SIP_WARN_BARE_LF;
     if (e > s && e[-1] == '\r')
@@ -417,30 +413,51 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *he
     if (r != 0)
         return r;
 
-    while (p < hend) {
+    while (p < end) {
         const char *ls = p, *ne, *vs, *q, *lend;
+        sip_hdr_kind kind;
+        /* The empty line (CRLF or a bare LF) ends the header section. */
+        if (*p == '\n') {
+            m->warnings |= SIP_WARN_BARE_LF;
+            *hend = p + 1;
+            break;
+        }
+        if (*p == '\r' && end - p >= 2 && p[1] == '\n') {
+            *hend = p + 2;
+            break;
+        }
         if (*p == ' ' || *p == '\t')
             return fail(m, buf, p, "continuation line without a header");
-        while (p < hend && sip_is(*p, SIP_C_TOKEN))
-            p++;
-        ne = p;
-        while (p < hend && (*p == ' ' || *p == '\t')) /* "Via  :" (RFC 4475 longreq) */
-            p++;
-        if (ne == ls || p == hend || *p != ':')
+        /* name *(SP / HTAB) ":" ("Via  :", RFC 4475 longreq). The name is
+         * classified first: one that matches a known name (letters and
+         * '-' only) needs no check of its characters. */
+        p = sip_find_colon(p, end);
+        if (p == end || *p != ':')
             return fail(m, buf, ls, "malformed header line");
+        ne = p;
+        while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t'))
+            ne--;
+        kind = sip_hdr_kind_from((sip_str){ls, (size_t)(ne - ls)});
+        if (kind == SIP_HDR_OTHER) {
+            const char *t = ls;
+            while (t < ne && sip_is(*t, SIP_C_TOKEN))
+                t++;
+            if (t != ne || ne == ls)
+                return fail(m, buf, ls, "malformed header line");
+        }
         vs = q = p + 1;
         /* The header runs to the end of its line, unless the next line
          * starts with SP/HTAB: a fold (RFC 3261 7.3.1). */
         for (;;) {
-            const char *n = memchr(q, '\n', (size_t)(hend - q));
+            const char *n = sip_find_lf(q, end);
             if (n == NULL) {
-                lend = p = hend;
+                lend = p = end;
                 break;
             }
             if (n[-1] != '\r')
                 m->warnings |= SIP_WARN_BARE_LF;
             q = n + 1;
-            if (q < hend && (*q == ' ' || *q == '\t'))
+            if (q < end && (*q == ' ' || *q == '\t'))
                 continue;
             lend = n;
             p = q;
@@ -453,12 +470,12 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *he
 
         sip_header *h = &m->headers[m->n_headers++];
         h->name = (sip_str){ls, (size_t)(ne - ls)};
-        h->kind = sip_hdr_kind_from(h->name);
+        h->kind = kind;
         vs = sip_skip_lws(vs, lend);
         h->value = (sip_str){vs, (size_t)(sip_trim_back(vs, lend) - vs)};
         if (h->kind == SIP_HDR_VIA)
             seen_via = true;
-        if (take_header(m, buf, h) != 0)
+        if (h->kind != SIP_HDR_OTHER && take_header(m, buf, h) != 0)
             return SIP_PARSE_INVALID;
     }
 
@@ -478,7 +495,8 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *he
 
 int sip_parse_datagram(const char *buf, size_t len, sip_msg *msg)
 {
-    size_t start, blank, hend, avail;
+    size_t start, hend, avail;
+    const char *he;
 
     msg_init(msg);
     if (buf == NULL || len == 0) {
@@ -492,16 +510,15 @@ int sip_parse_datagram(const char *buf, size_t len, sip_msg *msg)
     if (start == len)
         return fail(msg, buf, buf + len, "keep-alive only");
     msg->offset = start;
-    hend = find_header_end(buf, start, len, &blank);
-    if (hend == 0) {
-        /* No empty line: the headers run to the end of the datagram. */
-        blank = hend = len;
-        msg->warnings |= SIP_WARN_UNTERMINATED;
-    } else if (buf[blank] == '\n') {
-        msg->warnings |= SIP_WARN_BARE_LF;
-    }
-    if (parse_head(msg, buf, buf + start, buf + blank) != 0)
+    if (parse_head(msg, buf, buf + start, buf + len, &he) != 0)
         return SIP_PARSE_INVALID;
+    if (he == NULL) {
+        /* No empty line: the headers ran to the end of the datagram. */
+        hend = len;
+        msg->warnings |= SIP_WARN_UNTERMINATED;
+    } else {
+        hend = (size_t)(he - buf);
+    }
 
     msg->header_length = hend - start;
     avail = len - hend;
@@ -524,7 +541,7 @@ int sip_parse_datagram(const char *buf, size_t len, sip_msg *msg)
 
 ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *msg)
 {
-    size_t start, blank = 0, hend = 0;
+    size_t start, hend = 0;
 
     if (buf == NULL || len == 0) {
         msg_init(msg);
@@ -545,7 +562,6 @@ ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *
         if (e - start >= 2 && buf[e - 1] == '\n' &&
             (buf[e - 2] == '\n' || (e - start >= 3 && buf[e - 2] == '\r' && buf[e - 3] == '\n'))) {
             hend = e;
-            blank = buf[e - 2] == '\n' ? e - 1 : e - 2;
             if (msg->content_length >= 0 &&
                 msg->length == msg->header_length + (size_t)msg->content_length &&
                 start + msg->length > len)
@@ -558,7 +574,7 @@ ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *
         size_t from = last_len > 3 ? last_len - 3 : 0;
         if (from < start)
             from = start;
-        hend = find_header_end(buf, from, len, &blank);
+        hend = find_header_end(buf, from, len);
     }
 
     msg_init(msg);
@@ -568,10 +584,14 @@ ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *
             return fail(msg, buf, buf + start, "header section too long");
         return SIP_PARSE_NEED_MORE;
     }
-    if (buf[blank] == '\n')
-        msg->warnings |= SIP_WARN_BARE_LF;
-    if (parse_head(msg, buf, buf + start, buf + blank) != 0)
+    const char *he;
+    if (parse_head(msg, buf, buf + start, buf + hend, &he) != 0)
         return SIP_PARSE_INVALID;
+    if (he != buf + hend) {
+        /* Only if msg was not the one of the previous call (sip.h): its
+         * header_length pointed at a later empty line. */
+        return fail(msg, buf, buf + start, "header section framing");
+    }
 
     msg->header_length = hend - start;
     /* RFC 3261 18.3: on a stream Content-Length is mandatory; absent is

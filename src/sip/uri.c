@@ -11,28 +11,28 @@
 #include "sip/sip_internal.h"
 
 #define FAIL(msg) do { if (err) *err = (msg); return -1; } while (0)
+#define FAILP(msg) do { *err = (msg); return NULL; } while (0)
 
 enum {
     SIP_MAX_IPV6_TEXT = 45,   /* longest IPv6 text form (with IPv4 tail) */
 };
 
-/* Checks that [p, end) consists of bytes of class cls, '%' HEX HEX escapes
- * and the extra bytes listed in extra (at most a few, so a scan is cheap). */
-static bool all_of(const char *p, const char *end, unsigned cls, const char *extra)
+/* Scans [p, end) over bytes of class cls and '%' HEX HEX escapes; returns
+ * where it stopped. *bad is set when a '%' is not followed by two hex
+ * digits (RFC 3261 25.1 escaped). */
+static const char *scan_escaped(const char *p, const char *end, unsigned cls, bool *bad)
 {
-    for (; p < end; p++) {
-        if (sip_is(*p, cls))
-            continue;
-        if (*p == '%') {
-            if (end - p < 3 || !sip_is(p[1], SIP_C_HEX) || !sip_is(p[2], SIP_C_HEX))
-                return false;
-            p += 2;
-            continue;
+    for (;;) {
+        while (p < end && sip_is(*p, cls))
+            p++;
+        if (p == end || *p != '%')
+            return p;
+        if (end - p < 3 || !sip_is(p[1], SIP_C_HEX) || !sip_is(p[2], SIP_C_HEX)) {
+            *bad = true;
+            return p;
         }
-        if (*p == '\0' || strchr(extra, *p) == NULL) /* extra is our literal */
-            return false;
+        p += 3;
     }
-    return true;
 }
 
 /* ';'-separated URI parameters or '&'-separated headers: every element
@@ -58,25 +58,23 @@ bool sip_port_parse(const char *p, const char *end, uint16_t *port)
     return true;
 }
 
-/* Dotted quad with each part 0..255 (1 to 3 digits). */
+/* Dotted quad with each part 0..255 (1 to 3 digits); the caller has
+ * checked that [p, end) holds only digits and exactly three dots. */
 static bool ipv4_valid(const char *p, const char *end)
 {
-    int parts = 0;
-    while (parts < 4) {
-        const char *s = p;
-        unsigned v = 0;
-        while (p < end && p - s < 3 && sip_is(*p, SIP_C_DIGIT))
-            v = v * 10 + (unsigned)(*p++ - '0');
-        if (p == s || v > 255)
-            return false;
-        parts++;
-        if (parts < 4) {
-            if (p == end || *p != '.')
+    unsigned v = 0, n = 0;
+    for (; p < end; p++) {
+        if (*p == '.') {
+            if (n == 0)
                 return false;
-            p++;
+            v = n = 0;
+        } else {
+            v = v * 10 + (unsigned)(*p - '0');
+            if (++n > 3 || v > 255)
+                return false;
         }
     }
-    return p == end;
+    return n != 0;
 }
 
 const char *sip_host_scan(const char *p, const char *end, sip_str *host,
@@ -84,7 +82,7 @@ const char *sip_host_scan(const char *p, const char *end, sip_str *host,
 {
     if (p < end && *p == '[') {
         /* IPv6reference = "[" IPv6address "]" (RFC 3261 25.1). */
-        const char *close = memchr(p, ']', (size_t)(end - p));
+        const char *close = sip_find(p, end, ']');
         size_t n;
         char tmp[SIP_MAX_IPV6_TEXT + 1];
         struct in6_addr a;
@@ -115,14 +113,31 @@ const char *sip_host_scan(const char *p, const char *end, sip_str *host,
         return close + 1;
     }
 
+    if (p < end && sip_is(*p, SIP_C_DIGIT)) {
+        /* Fast path: a whole dotted quad, checked in the one scan. */
+        const char *q = p;
+        int part = 0;
+        for (; part < 4; part++) {
+            unsigned v = 0, n = 0;
+            while (q < end && n < 3 && sip_is(*q, SIP_C_DIGIT)) {
+                v = v * 10 + (unsigned)(*q++ - '0');
+                n++;
+            }
+            if (n == 0 || v > 255 || (part < 3 && (q == end || *q++ != '.')))
+                break;
+        }
+        if (part == 4 && (q == end || !sip_is(*q, SIP_C_HOST))) {
+            *host = (sip_str){p, (size_t)(q - p)};
+            *kind = SIP_HOST_IPV4;
+            return q;
+        }
+    }
+
     const char *s = p;
-    int dots = 0;
-    bool numeric = true;
+    unsigned all = SIP_C_IPV4, dots = 0;
     while (s < end && sip_is(*s, SIP_C_HOST)) {
-        if (*s == '.')
-            dots++;
-        else if (!sip_is(*s, SIP_C_DIGIT))
-            numeric = false;
+        all &= sip_cc[(unsigned char)*s]; /* stays SIP_C_IPV4 while digits and dots */
+        dots += *s == '.';
         s++;
     }
     if (s == p) {
@@ -130,7 +145,7 @@ const char *sip_host_scan(const char *p, const char *end, sip_str *host,
         return NULL;
     }
     *host = (sip_str){p, (size_t)(s - p)};
-    if (numeric && dots == 3) {
+    if (all != 0 && dots == 3) {
         /* Looks like an IPv4 address: it must be one (a host name's top
          * label cannot be numeric, RFC 3261 25.1). */
         if (!ipv4_valid(p, s)) {
@@ -145,101 +160,100 @@ const char *sip_host_scan(const char *p, const char *end, sip_str *host,
 }
 
 /* sip: and sips: after the colon (RFC 3261 19.1.1, 25.1):
- *   [ user [ ":" password ] "@" ] host [ ":" port ] *( ";" param ) [ "?" headers ] */
-static int parse_sip(const char *p, const char *end, sip_uri *uri, const char **err)
+ *   [ user [ ":" password ] "@" ] host [ ":" port ] *( ";" param ) [ "?" headers ]
+ * One forward scan per part, no search ahead: the user characters are
+ * scanned first; only if they end at '@' (or at ':' + password + '@') was
+ * that the userinfo, else the same bytes are the host. */
+static const char *parse_sip(const char *p, const char *end, sip_uri *uri, const char **err)
 {
-    /* The user part cannot contain an unescaped '@', and neither can
-     * anything after the host, so the first '@' ends the userinfo. */
-    const char *at = memchr(p, '@', (size_t)(end - p));
+    bool bad = false;
+    const char *q = scan_escaped(p, end, SIP_C_USER, &bad), *at = NULL, *pw = NULL;
+
+    if (!bad && q < end && *q == '@') {
+        at = q;
+    } else if (!bad && q < end && *q == ':') {
+        const char *r = scan_escaped(q + 1, end, SIP_C_PASS, &bad);
+        if (!bad && r < end && *r == '@') {
+            at = r;
+            pw = q + 1;
+        }
+    }
     if (at != NULL) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        const char *uend = colon ? colon : at;
-        const char *semi = memchr(p, ';', (size_t)(uend - p));
-        if (!all_of(p, uend, SIP_C_USER, ""))
-            FAIL("bad character in URI user part");
+        const char *uend = pw ? pw - 1 : at;
+        const char *semi = sip_find(p, uend, ';');
         if ((semi ? semi : uend) == p)
-            FAIL("empty URI user part");
+            FAILP("empty URI user part");
         uri->user = (sip_str){p, (size_t)((semi ? semi : uend) - p)};
         if (semi)
             uri->user_params = (sip_str){semi + 1, (size_t)(uend - semi - 1)};
-        if (colon) {
-            if (!all_of(colon + 1, at, SIP_C_PASS, ""))
-                FAIL("bad character in URI password");
-            uri->password = (sip_str){colon + 1, (size_t)(at - colon - 1)};
-        }
+        if (pw)
+            uri->password = (sip_str){pw, (size_t)(at - pw)};
         p = at + 1;
     }
 
     p = sip_host_scan(p, end, &uri->host, &uri->host_kind, err);
     if (p == NULL)
-        return -1;
+        return NULL;
 
     if (p < end && *p == ':') {
         const char *s = ++p;
         while (p < end && sip_is(*p, SIP_C_DIGIT))
             p++;
         if (!sip_port_parse(s, p, &uri->port))
-            FAIL("bad URI port");
+            FAILP("bad URI port");
         uri->port_str = (sip_str){s, (size_t)(p - s)};
     }
     if (p < end && *p == ';') {
         const char *s = ++p;
-        const char *q = memchr(p, '?', (size_t)(end - p));
-        p = q ? q : end;
-        if (!all_of(s, p, SIP_C_PARAM, "=;") || !no_empty_element(s, p, ';'))
-            FAIL("bad URI parameter");
+        p = scan_escaped(p, end, SIP_C_PCHAR, &bad);
+        if (bad || !no_empty_element(s, p, ';'))
+            FAILP("bad URI parameter");
         uri->params = (sip_str){s, (size_t)(p - s)};
     }
     if (p < end && *p == '?') {
         const char *s = ++p;
-        if (!all_of(s, end, SIP_C_HNV, "=&") || !no_empty_element(s, end, '&'))
-            FAIL("bad URI header");
-        uri->headers = (sip_str){s, (size_t)(end - s)};
-        p = end;
+        p = scan_escaped(p, end, SIP_C_HCHAR, &bad);
+        if (bad || !no_empty_element(s, p, '&'))
+            FAILP("bad URI header");
+        uri->headers = (sip_str){s, (size_t)(p - s)};
     }
-    if (p != end)
-        FAIL("unexpected character after URI host");
-    return 0;
+    return p; /* the caller decides whether what follows may follow */
 }
 
 /* tel: (RFC 3966): the number up to ';' and its parameters. Validated
  * loosely (printable, no white space): attack tools send local numbers. */
-static int parse_tel(const char *p, const char *end, sip_uri *uri, const char **err)
+static const char *parse_tel(const char *p, const char *end, sip_uri *uri, const char **err)
 {
-    const char *semi = memchr(p, ';', (size_t)(end - p));
-    const char *nend = semi ? semi : end;
-    if (nend == p)
-        FAIL("empty tel number");
-    if (!all_of(p, end, SIP_C_URIC, ""))
-        FAIL("bad character in tel URI");
-    uri->user = (sip_str){p, (size_t)(nend - p)};
+    const char *stop = p, *semi;
+    while (stop < end && sip_is(*stop, SIP_C_URIC))
+        stop++;
+    semi = sip_find(p, stop, ';');
+    if ((semi ? semi : stop) == p)
+        FAILP("empty tel number");
+    uri->user = (sip_str){p, (size_t)((semi ? semi : stop) - p)};
     if (semi) {
-        if (!no_empty_element(semi + 1, end, ';'))
-            FAIL("bad tel parameter");
-        uri->user_params = (sip_str){semi + 1, (size_t)(end - semi - 1)};
+        if (!no_empty_element(semi + 1, stop, ';'))
+            FAILP("bad tel parameter");
+        uri->user_params = (sip_str){semi + 1, (size_t)(stop - semi - 1)};
     }
-    return 0;
+    return stop;
 }
 
-int sip_uri_parse(const char *p, size_t len, sip_uri *uri, const char **err)
+/* Parses the URI at the start of [p, end) into *uri, which the caller has
+ * zeroed (all but raw). Returns where it stops, NULL on error. */
+static const char *uri_scan(const char *p, const char *end, sip_uri *uri, const char **err)
 {
-    const char *err_sink;
-    if (err == NULL)
-        err = &err_sink; /* callers may not want the reason */
-    const char *end = p ? p + len : p, *s = p;
+    const char *s = p;
 
-    memset(uri, 0, sizeof *uri);
-    uri->raw = (sip_str){p, p ? len : 0};
-    if (p == NULL || len == 0)
-        FAIL("empty URI");
-
+    if (p == end)
+        FAILP("empty URI");
     /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
     if (!((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z'))
-        FAIL("URI has no scheme");
+        FAILP("URI has no scheme");
     while (s < end && sip_is(*s, SIP_C_SCHEME))
         s++;
     if (s == end || *s != ':')
-        FAIL("URI has no scheme");
+        FAILP("URI has no scheme");
     uri->scheme_str = (sip_str){p, (size_t)(s - p)};
     if (SIP_IEQ(p, (size_t)(s - p), "sip"))
         uri->scheme = SIP_SCHEME_SIP;
@@ -261,19 +275,35 @@ int sip_uri_parse(const char *p, size_t len, sip_uri *uri, const char **err)
         break;
     }
     /* absoluteURI: kept opaque (RFC 4475 unkscm, novelsc, unksm2). */
-    if (s == end)
-        FAIL("empty URI after scheme");
-    if (!all_of(s, end, SIP_C_URIC, ""))
-        FAIL("bad character in URI");
-    uri->opaque = (sip_str){s, (size_t)(end - s)};
+    p = s;
+    while (s < end && sip_is(*s, SIP_C_URIC))
+        s++;
+    if (s == p)
+        FAILP("empty URI after scheme");
+    uri->opaque = (sip_str){p, (size_t)(s - p)};
+    return s;
+}
+
+int sip_uri_parse_zeroed(const char *p, size_t len, sip_uri *uri, const char **err)
+{
+    const char *err_sink, *end = p ? p + len : p, *stop;
+    if (err == NULL)
+        err = &err_sink; /* callers may not want the reason */
+    uri->raw = (sip_str){p, p ? len : 0};
+    if (p == NULL)
+        FAIL("empty URI");
+    stop = uri_scan(p, end, uri, err);
+    if (stop == NULL)
+        return -1;
+    if (stop != end)
+        FAIL("unexpected character in URI");
     return 0;
 }
 
-/* gen-value = token / host / quoted-string: a token-ish run also allowing
- * the IPv6 characters of host ('[', ']', ':'). */
-static bool is_gen_value_char(char c)
+int sip_uri_parse(const char *p, size_t len, sip_uri *uri, const char **err)
 {
-    return sip_is(c, SIP_C_TOKEN) || c == '[' || c == ']' || c == ':';
+    sip_zero(uri, sizeof *uri);
+    return sip_uri_parse_zeroed(p, len, uri, err);
 }
 
 int sip_param_next(sip_param_it *it, sip_str *name, sip_str *value)
@@ -300,7 +330,7 @@ int sip_param_next(sip_param_it *it, sip_str *name, sip_str *value)
             if (p == NULL)
                 return -1;
         } else {
-            while (p < end && is_gen_value_char(*p))
+            while (p < end && sip_is(*p, SIP_C_GVAL)) /* token or host */
                 p++;
         }
         if (p == s)
@@ -340,7 +370,7 @@ bool sip_param_find(sip_str params, const char *name, sip_str *value)
                 e++;
             }
         }
-        eq = memchr(p, '=', (size_t)(e - p));
+        eq = sip_find(p, e, '=');
         nend = sip_trim_back(p, eq ? eq : e);
         if (sip_ieq_lit(p, (size_t)(nend - p), name, nlen)) {
             if (value) {
@@ -383,13 +413,18 @@ static int nameaddr_params(const char *p, const char *end, sip_nameaddr *na)
 
 int sip_nameaddr_parse(const char *p, size_t len, sip_nameaddr *na, const char **err)
 {
+    sip_zero(na, sizeof *na);
+    return sip_nameaddr_parse_zeroed(p, len, na, err);
+}
+
+int sip_nameaddr_parse_zeroed(const char *p, size_t len, sip_nameaddr *na, const char **err)
+{
     const char *err_sink;
     if (err == NULL)
         err = &err_sink; /* callers may not want the reason */
     const char *end = p ? p + len : p, *q = NULL, *rest;
     const char *dummy_err;
 
-    memset(na, 0, sizeof *na);
     if (p == NULL)
         FAIL("empty address");
     p = sip_skip_lws(p, end);
@@ -436,37 +471,63 @@ int sip_nameaddr_parse(const char *p, size_t len, sip_nameaddr *na, const char *
     }
 
     if (q != NULL) {
-        /* name-addr = [ display-name ] LAQUOT addr-spec RAQUOT */
-        const char *gt = memchr(q + 1, '>', (size_t)(end - q - 1));
+        /* name-addr = [ display-name ] LAQUOT addr-spec RAQUOT: the URI
+         * parser stops at the '>' (no URI byte is one), so the value is
+         * scanned once; '>' is searched only if the URI did not parse. */
+        const char *u = q + 1, *stop = uri_scan(u, end, &na->uri, &dummy_err);
+        const char *gt = stop != NULL && stop < end && *stop == '>' ? stop : sip_find(u, end, '>');
         if (gt == NULL)
             FAIL("missing '>'");
-        na->uri_raw = (sip_str){q + 1, (size_t)(gt - q - 1)};
-        na->uri_ok = sip_uri_parse(na->uri_raw.p, na->uri_raw.len, &na->uri, &dummy_err) == 0;
+        na->uri_raw = (sip_str){u, (size_t)(gt - u)};
+        na->uri.raw = na->uri_raw;
+        na->uri_ok = stop == gt;
         rest = gt + 1;
     } else {
         /* addr-spec without <>: every ';' parameter after the host is a
          * header parameter (RFC 3261 20.10), so the URI ends at the first
          * ';' after the userinfo (whose user part may hold ';', RFC 4475
          * semiuri). '@' is looked for only before any quote. */
-        const char *quote = memchr(p, '"', (size_t)(end - p));
-        const char *lim = quote ? quote : end;
-        const char *at = memchr(p, '@', (size_t)(lim - p));
-        const char *semi = memchr(at ? at : p, ';', (size_t)(end - (at ? at : p)));
-        const char *uend = sip_trim_back(p, semi ? semi : end);
+        const char *stop = uri_scan(p, end, &na->uri, &dummy_err), *uend;
+        if (stop != NULL && (stop == end || sip_skip_lws(stop, end) == end || *sip_skip_lws(stop, end) == ';')) {
+            /* Fast path: the URI parsed in one scan; what it took as URI
+             * parameters are the header's (tag=...), it ends before them. */
+            uend = stop;
+            if (na->uri.params.p != NULL) {
+                uend = na->uri.params.p - 1;
+                na->uri.params = SIP_STR_NULL;
+                if (na->uri.headers.p != NULL)
+                    FAIL("bad header parameter"); /* "?" among header params */
+            }
+            na->uri_raw = (sip_str){p, (size_t)(uend - p)};
+            na->uri.raw = na->uri_raw;
+            na->uri_ok = true;
+            if (na->uri.headers.p != NULL)
+                FAIL("URI with headers must be enclosed in <>"); /* RFC 4475 regbadct */
+            rest = uend;
+            goto params;
+        }
+        /* The URI did not parse: find its end as the grammar does. */
+        sip_zero(&na->uri, sizeof na->uri);
+        const char *quote = sip_find(p, end, '"');
+        const char *at = sip_find(p, quote ? quote : end, '@');
+        const char *semi = sip_find(at ? at : p, end, ';');
+        uend = sip_trim_back(p, semi ? semi : end);
         na->uri_raw = (sip_str){p, (size_t)(uend - p)};
-        na->uri_ok = sip_uri_parse(na->uri_raw.p, na->uri_raw.len, &na->uri, &dummy_err) == 0;
+        na->uri.raw = na->uri_raw;
+        na->uri_ok = uri_scan(p, uend, &na->uri, &dummy_err) == uend;
         for (const char *c = p; c < uend; c++) {
-            if (sip_is(*c, SIP_C_WS) || *c == '\r' || *c == '\n' || *c == ',' || *c == '"' ||
-                *c == '<' || *c == '>')
-                FAIL("bad character in address");
+            if (sip_is(*c, SIP_C_ADDR))
+                continue;
             /* RFC 3261 20: a URI with '?' (or ',' ';') must be in <>;
              * RFC 4475 regbadct. The URI itself was parsed above. */
             if (*c == '?')
                 FAIL("URI with headers must be enclosed in <>");
+            FAIL("bad character in address");
         }
         rest = semi ? semi : end;
     }
 
+params:
     rest = sip_skip_lws(rest, end);
     if (rest == end)
         return 0;

@@ -50,7 +50,7 @@ write_config() {
 sensor_id = test-sensor
 log_path = $WORK/events.jsonl
 sync_interval_ms = 200
-user =
+user = root
 
 [persona]
 kind = chan_sip

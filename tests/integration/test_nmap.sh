@@ -3,18 +3,21 @@
 # identifies Asterisk; sip-methods prints the Allow list; sip-enum-users
 # finds exactly the configured extensions.
 . "$(dirname "$0")/lib.sh"
-start_sensor || exit 1
+# nmap runs its sip-* scripts only on port 5060 (or a service named "sip"),
+# so the sensor also listens on 5060 at a loopback address of its own.
+NMAP_IP=127.77.0.1
+start_sensor -l "udp $NMAP_IP:5060" || exit 1
 
-out=$(timeout 300 nmap -n -Pn -sU -sV --version-all -p "$PORT" \
+out=$(timeout 300 nmap -n -Pn -sU -sV -p 5060 \
     --script sip-methods,sip-enum-users \
-    --script-args 'sip-enum-users.minext=100,sip-enum-users.maxext=399' 127.0.0.1 2>&1)
-echo "$out" | grep -E "^$PORT/udp" | grep -qE "open +sip(-proxy)? +Asterisk PBX 11.25.3" \
+    --script-args 'sip-enum-users.minext=100,sip-enum-users.maxext=399' $NMAP_IP 2>&1)
+echo "$out" | grep -E "^5060/udp" | grep -qE "open +sip(-proxy)? +Asterisk PBX 11.25.3" \
     && ok "nmap -sU -sV identifies Asterisk PBX 11.25.3" \
     || { not_ok "nmap -sU -sV identifies Asterisk PBX 11.25.3"; echo "$out"; }
 echo "$out" | grep -qF "INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE, NOTIFY, INFO, PUBLISH, MESSAGE" \
     && ok "sip-methods prints Asterisk 11.25's Allow list" \
     || { not_ok "sip-methods prints Asterisk 11.25's Allow list"; echo "$out"; }
-found=$(echo "$out" | grep -oE '^\|[ _]+([0-9]+) - ' | tr -dc '0-9\n' | sort -n | tr '\n' ' ')
+found=$(echo "$out" | grep -oE '^\|[ _]+[0-9]+: Auth required' | grep -oE '[0-9]+' | sort -n | tr '\n' ' ')
 [ "$found" = "100 101 200 300 " ] && ok "sip-enum-users finds exactly 100 101 200 300" \
     || { not_ok "sip-enum-users finds exactly 100 101 200 300 (found '$found')"; echo "$out"; }
 

@@ -20,6 +20,8 @@ static void char_table_matches_rfc3261_sets(void)
         {SIP_C_HNV, "-_.!~*'()[]/?:+$"},
         {SIP_C_HOST, "-._"},
         {SIP_C_SCHEME, "+-."},
+        {SIP_C_PCHAR, "-_.!~*'()[]/:&+$=;"},
+        {SIP_C_HCHAR, "-_.!~*'()[]/?:+$=&"},
     };
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         for (int c = 0; c < 256; c++) {
@@ -35,6 +37,12 @@ static void char_table_matches_rfc3261_sets(void)
         CHECK(sip_is((char)c, SIP_C_HEX) == (c != 0 && strchr("0123456789abcdefABCDEF", c) != NULL));
         CHECK(sip_is((char)c, SIP_C_WS) == (c == ' ' || c == '\t'));
         CHECK(sip_is((char)c, SIP_C_URIC) == (c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"'));
+        CHECK(sip_is((char)c, SIP_C_IPV4) == ((c >= '0' && c <= '9') || c == '.'));
+        CHECK(sip_is((char)c, SIP_C_LSTOP) == (c == ',' || c == '"' || c == '<'));
+        CHECK(sip_is((char)c, SIP_C_GVAL) == (sip_is((char)c, SIP_C_TOKEN) || c == '[' || c == ']' || c == ':'));
+        CHECK(sip_is((char)c, SIP_C_ADDR) == (sip_is((char)c, SIP_C_URIC) && c != ',' && c != '?'));
+        CHECK(sip_is((char)c, SIP_C_AVAL) == (c != ',' && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '"'));
+        CHECK(sip_is((char)c, SIP_C_QTEXT) == (c != '"' && c != '\\'));
     }
 }
 
@@ -149,6 +157,8 @@ static void header_names(void)
     CHECK_INT(sip_hdr_kind_from(S("q")), SIP_HDR_OTHER);
     CHECK_INT(sip_hdr_kind_from(S("C%6Fntact")), SIP_HDR_OTHER); /* RFC 4475 esc02 */
     CHECK_INT(sip_hdr_kind_from(S("X-Via")), SIP_HDR_OTHER);
+    CHECK_INT(sip_hdr_kind_from(S("Call\rID")), SIP_HDR_OTHER); /* CR | 0x20 == '-' */
+    CHECK_INT(sip_hdr_kind_from(S("CALL\rID")), SIP_HDR_OTHER);
     CHECK_INT(sip_hdr_kind_from(S("")), SIP_HDR_OTHER);
     CHECK_INT(sip_hdr_kind_from(SIP_STR_NULL), SIP_HDR_OTHER);
     CHECK(sip_hdr_name(SIP_HDR_OTHER) == NULL);

@@ -1,0 +1,160 @@
+/*
+ * cmd_ingest.c - `sipsnare ingest`: sensor event logs into the store
+ * (docs/STORE.md). The loading is src/ingest/jsonl.c; this file is the
+ * terminal side: options, error lines, the progress bar, the summary.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "ingest/jsonl.h"
+#include "store/store.h"
+
+#define DEFAULT_DB "sipsnare.db"
+
+static void ingest_usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: sipsnare ingest [--db TARGET] [--no-raw] [--max-errors N] FILE...\n"
+        "  Loads sensor event logs (JSON lines; plain, gzip or zstd, told by their\n"
+        "  first bytes) into the event store. FILE '-' is standard input. Events\n"
+        "  already stored are skipped, so loading a file twice adds nothing.\n"
+        "  --db TARGET       an SQLite file (default ./" DEFAULT_DB ") or a PostgreSQL\n"
+        "                    URI (postgresql://user@host/dbname)\n"
+        "  --no-raw          do not store the received messages (\"raw\")\n"
+        "  --max-errors N    print the first N bad lines (default 20), count the rest\n"
+        "Prints one summary line on stdout. Exit status: 0 loaded (bad lines are\n"
+        "counted, not fatal), 1 a file could not be read or the store failed,\n"
+        "2 usage error.\n");
+}
+
+typedef struct {
+    unsigned long max_errors;
+    unsigned long printed;
+    int tty;                 /* stderr is a terminal: progress bar */
+    int bar_shown;
+    double t0;
+} ui;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void clear_bar(ui *u)
+{
+    if (u->bar_shown) {
+        fputs("\r\033[K", stderr);
+        u->bar_shown = 0;
+    }
+}
+
+static void on_bad_line(void *arg, const char *file, uint64_t line, const char *why)
+{
+    ui *u = arg;
+    if (line == 0) {   /* the file itself: always shown */
+        clear_bar(u);
+        fprintf(stderr, "sipsnare ingest: %s: %s\n", file, why);
+        return;
+    }
+    if (u->printed++ < u->max_errors) {
+        clear_bar(u);
+        fprintf(stderr, "%s:%llu: %s\n", file, (unsigned long long)line, why);
+    }
+}
+
+static void on_progress(void *arg, const ingest_stats *s)
+{
+    ui *u = arg;
+    if (!u->tty)
+        return;
+    double t = now_s() - u->t0;
+    double rate = t > 0 ? (double)(s->added + s->duplicates) / t : 0;
+    char bar[31];
+    if (s->bytes_total > 0) {
+        double frac = (double)s->bytes_in / (double)s->bytes_total;
+        if (frac > 1)
+            frac = 1;
+        int fill = (int)(frac * 30);
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\r\033[K[%s] %3d%%  %llu lines  %.0f events/s", bar, (int)(frac * 100),
+                (unsigned long long)s->lines, rate);
+    } else {
+        fprintf(stderr, "\r\033[K%llu lines  %.0f events/s", (unsigned long long)s->lines, rate);
+    }
+    u->bar_shown = 1;
+    fflush(stderr);
+}
+
+int ingest_main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"no-raw", no_argument, NULL, 'R'},
+        {"max-errors", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = DEFAULT_DB;
+    ui u = {.max_errors = 20};
+    ingest_opts opts = {.keep_raw = true, .bad_line = on_bad_line, .progress = on_progress,
+                        .arg = &u};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'R': opts.keep_raw = false; break;
+        case 'm': {
+            char *end;
+            u.max_errors = strtoul(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0') {
+                fprintf(stderr, "sipsnare ingest: --max-errors: not a number: %s\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'h': ingest_usage(stdout); return 0;
+        default: ingest_usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "sipsnare ingest: no input file (use - for standard input)\n");
+        ingest_usage(stderr);
+        return 2;
+    }
+    u.tty = isatty(STDERR_FILENO);
+    u.t0 = now_s();
+
+    char err[512];
+    store *st = store_open(db, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "sipsnare ingest: %s: %s\n", db, err);
+        return 1;
+    }
+    ingest_stats s;
+    int rc = ingest_jsonl(st, (const char *const *)argv + optind, (size_t)(argc - optind), &opts,
+                          &s, err, sizeof err);
+    clear_bar(&u);
+    store_close(st);
+    double t = now_s() - u.t0;
+    if (s.bad > u.max_errors)
+        fprintf(stderr, "sipsnare ingest: %llu more bad lines not shown\n",
+                (unsigned long long)(s.bad - u.max_errors));
+    if (rc != 0)
+        fprintf(stderr, "sipsnare ingest: %s: %s\n", db, err);
+    uint64_t events = s.added + s.duplicates;
+    printf("ingest: %llu lines, %llu events added, %llu duplicates, %llu bad lines, "
+           "%.2f s, %.0f events/s\n",
+           (unsigned long long)s.lines, (unsigned long long)s.added,
+           (unsigned long long)s.duplicates, (unsigned long long)s.bad, t,
+           t > 0 ? (double)events / t : 0.0);
+    return rc != 0 || s.files_failed ? 1 : 0;
+}

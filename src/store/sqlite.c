@@ -1,0 +1,603 @@
+/*
+ * sqlite.c - the SQLite back end (the default: one file, no server).
+ *
+ * Loading: prepared statements, one transaction per batch (the caller's
+ * begin/commit), dimension ids from an in-memory cache (dimcache.h) with a
+ * one-entry memo per column in front of it (REGISTER floods repeat the same
+ * values event after event), WAL with synchronous=NORMAL. When a bulk load
+ * starts on an empty events table the secondary indexes are dropped and
+ * rebuilt at its end: building an index by sorting once is much cheaper
+ * than keeping five B-trees up to date through millions of random inserts.
+ * The identity index (run_id, seq) is always kept: it is what makes a
+ * repeated load add nothing, and it is filled almost in order anyway.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/dimcache.h"
+#include "store/store_int.h"
+
+enum {
+    DIMCACHE_MAX = 1 << 20,    /* entries per dimension kept in memory */
+    MEMO_MAX = 256,            /* longer values skip the per-column memo */
+};
+
+/* The secondary indexes of events: in migration 1 and rebuilt after a bulk
+ * load into an empty table (SECONDARY_INDEXES below). */
+#define IDX_TS "CREATE INDEX IF NOT EXISTS events_ts ON events (ts);\n"
+#define IDX_SRC "CREATE INDEX IF NOT EXISTS events_src ON events (src_ip_id, ts);\n"
+#define IDX_METHOD "CREATE INDEX IF NOT EXISTS events_method ON events (method_id, ts);\n"
+#define IDX_DIALED "CREATE INDEX IF NOT EXISTS events_dialed ON events (ruri_user_id);\n"
+#define IDX_UA "CREATE INDEX IF NOT EXISTS events_ua ON events (ua_id);\n"
+
+static const struct {
+    const char *name, *create;
+} SECONDARY_INDEXES[] = {
+    {"events_ts", IDX_TS}, {"events_src", IDX_SRC}, {"events_method", IDX_METHOD},
+    {"events_dialed", IDX_DIALED}, {"events_ua", IDX_UA},
+};
+
+#define DIM_TABLE(t, id) \
+    "CREATE TABLE " t " (" id " INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);\n"
+
+static const char MIGRATION_1[] =
+    DIM_TABLE("sensors", "sensor_id")
+    "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, sensor_id INTEGER NOT NULL,\n"
+    "  value TEXT NOT NULL, UNIQUE (sensor_id, value));\n"
+    DIM_TABLE("event_kinds", "kind_id")
+    DIM_TABLE("transports", "transport_id")
+    "CREATE TABLE ips (ip_id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE,\n"
+    "  family INTEGER NOT NULL, v4 INTEGER, bin BLOB NOT NULL);\n"
+    "CREATE INDEX ips_bin ON ips (bin);\n"
+    DIM_TABLE("methods", "method_id")
+    DIM_TABLE("uris", "uri_id")
+    DIM_TABLE("sip_users", "user_id")
+    DIM_TABLE("user_agents", "ua_id")
+    DIM_TABLE("auth_realms", "realm_id")
+    DIM_TABLE("auth_algorithms", "algorithm_id")
+    DIM_TABLE("auth_outcomes", "outcome_id")
+    DIM_TABLE("warning_sets", "warnings_id")
+    DIM_TABLE("reasons", "reason_id")
+    /* the small vocabularies get stable ids (others are added on first use) */
+    "INSERT INTO event_kinds (kind_id, value) VALUES (1, 'sip.request'), (2, 'sip.response'),\n"
+    "  (3, 'sip.malformed'), (4, 'sip.ratelimited');\n"
+    "INSERT INTO transports (transport_id, value) VALUES (1, 'udp'), (2, 'tcp'), (3, 'tls');\n"
+    "INSERT INTO auth_outcomes (outcome_id, value) VALUES (1, 'none'), (2, 'ok'),\n"
+    "  (3, 'wrong_password'), (4, 'unknown_user'), (5, 'stale'), (6, 'username_mismatch'),\n"
+    "  (7, 'malformed');\n"
+    "CREATE TABLE events (\n"
+    "  event_id INTEGER PRIMARY KEY,\n"
+    "  ts INTEGER NOT NULL,\n"
+    "  sensor_id INTEGER NOT NULL,\n"
+    "  run_id INTEGER NOT NULL,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  kind_id INTEGER NOT NULL,\n"
+    "  transport_id INTEGER,\n"
+    "  src_ip_id INTEGER NOT NULL,\n"
+    "  src_port INTEGER,\n"
+    "  dst_ip_id INTEGER,\n"
+    "  dst_port INTEGER,\n"
+    "  method_id INTEGER,\n"
+    "  ruri_id INTEGER,\n"
+    "  ruri_user_id INTEGER,\n"
+    "  from_user_id INTEGER,\n"
+    "  from_tag TEXT,\n"
+    "  to_user_id INTEGER,\n"
+    "  contact_user_id INTEGER,\n"
+    "  call_id TEXT,\n"
+    "  cseq INTEGER,\n"
+    "  ua_id INTEGER,\n"
+    "  auth_user_id INTEGER,\n"
+    "  auth_realm_id INTEGER,\n"
+    "  auth_algorithm_id INTEGER,\n"
+    "  auth_outcome_id INTEGER,\n"
+    "  response INTEGER,\n"
+    "  answered INTEGER,\n"
+    "  dial_external INTEGER,\n"
+    "  extension_known INTEGER,\n"
+    "  warnings_id INTEGER,\n"
+    "  status INTEGER,\n"
+    "  server_id INTEGER,\n"
+    "  reason_id INTEGER,\n"
+    "  len INTEGER,\n"
+    "  suppressed INTEGER,\n"
+    "  truncated INTEGER,\n"
+    "  raw TEXT\n"
+    ");\n"
+    "CREATE UNIQUE INDEX events_identity ON events (run_id, seq);\n"
+    IDX_TS IDX_SRC IDX_METHOD IDX_DIALED IDX_UA;
+
+static const char MIGRATION_2[] =
+    "CREATE VIEW events_v AS SELECT\n"
+    "  e.event_id AS event_id, e.ts AS ts, e.ts AS ts_ms, s.value AS sensor, r.value AS run,\n"
+    "  e.seq AS seq, k.value AS eventid, tr.value AS transport, si.value AS src_ip,\n"
+    "  e.src_port AS src_port, di.value AS dst_ip, e.dst_port AS dst_port, m.value AS method,\n"
+    "  ru.value AS ruri, du.value AS ruri_user, fu.value AS from_user, e.from_tag AS from_tag,\n"
+    "  tu.value AS to_user, cu.value AS contact_user, e.call_id AS call_id, e.cseq AS cseq,\n"
+    "  ua.value AS user_agent, au.value AS auth_user, ar.value AS auth_realm,\n"
+    "  aa.value AS auth_algorithm, ao.value AS auth_outcome, e.response AS response,\n"
+    "  e.answered AS answered, e.dial_external AS dial_external,\n"
+    "  e.extension_known AS extension_known, w.value AS warnings, e.status AS status,\n"
+    "  sv.value AS server, rs.value AS reason, e.len AS len, e.suppressed AS suppressed,\n"
+    "  e.truncated AS truncated, e.raw AS raw,\n"
+    "  e.sensor_id AS sensor_id, e.src_ip_id AS src_ip_id, e.ruri_user_id AS ruri_user_id,\n"
+    "  e.ua_id AS ua_id\n"
+    "FROM events e\n"
+    "JOIN sensors s ON s.sensor_id = e.sensor_id\n"
+    "JOIN runs r ON r.run_id = e.run_id\n"
+    "JOIN event_kinds k ON k.kind_id = e.kind_id\n"
+    "JOIN ips si ON si.ip_id = e.src_ip_id\n"
+    "LEFT JOIN transports tr ON tr.transport_id = e.transport_id\n"
+    "LEFT JOIN ips di ON di.ip_id = e.dst_ip_id\n"
+    "LEFT JOIN methods m ON m.method_id = e.method_id\n"
+    "LEFT JOIN uris ru ON ru.uri_id = e.ruri_id\n"
+    "LEFT JOIN sip_users du ON du.user_id = e.ruri_user_id\n"
+    "LEFT JOIN sip_users fu ON fu.user_id = e.from_user_id\n"
+    "LEFT JOIN sip_users tu ON tu.user_id = e.to_user_id\n"
+    "LEFT JOIN sip_users cu ON cu.user_id = e.contact_user_id\n"
+    "LEFT JOIN user_agents ua ON ua.ua_id = e.ua_id\n"
+    "LEFT JOIN sip_users au ON au.user_id = e.auth_user_id\n"
+    "LEFT JOIN auth_realms ar ON ar.realm_id = e.auth_realm_id\n"
+    "LEFT JOIN auth_algorithms aa ON aa.algorithm_id = e.auth_algorithm_id\n"
+    "LEFT JOIN auth_outcomes ao ON ao.outcome_id = e.auth_outcome_id\n"
+    "LEFT JOIN warning_sets w ON w.warnings_id = e.warnings_id\n"
+    "LEFT JOIN user_agents sv ON sv.ua_id = e.server_id\n"
+    "LEFT JOIN reasons rs ON rs.reason_id = e.reason_id;\n";
+
+static const struct store_migration MIGRATIONS[] = {
+    {1, "tables: events, dimensions, indexes", MIGRATION_1},
+    {2, "view events_v", MIGRATION_2},
+};
+
+/* Columns of the insert, in bind order (after the REF_COUNT... see bind_event). */
+static const char INSERT_EVENT[] =
+    "INSERT OR IGNORE INTO events (ts, seq, src_port, dst_port, from_tag, call_id, cseq,\n"
+    "  response, answered, dial_external, extension_known, status, len, suppressed,\n"
+    "  truncated, raw, sensor_id, run_id, kind_id, transport_id, src_ip_id, dst_ip_id,\n"
+    "  method_id, ruri_id, ruri_user_id, from_user_id, to_user_id, contact_user_id, ua_id,\n"
+    "  auth_user_id, auth_realm_id, auth_algorithm_id, auth_outcome_id, warnings_id,\n"
+    "  server_id, reason_id)\n"
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+/* The last value resolved for one column of events, and its id. */
+typedef struct {
+    char key[MEMO_MAX];
+    size_t len;
+    int64_t sensor_id;         /* runs: part of the key */
+    int64_t id;                /* -1: empty */
+} memo;
+
+typedef struct {
+    sqlite3 *db;
+    sqlite3_stmt *ins_event;
+    sqlite3_stmt *dim_get[DIM_COUNT];
+    sqlite3_stmt *dim_put[DIM_COUNT];
+    dimcache *cache[DIM_COUNT];
+    memo memo[REF_COUNT];
+    int rebuild_indexes;       /* load_begin dropped them */
+} sq;
+
+static int sq_fail(store *st, sq *s, const char *what)
+{
+    return store_fail(st, "sqlite: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static int sq_exec(store *st, const char *sql)
+{
+    sq *s = st->impl;
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        store_fail(st, "sqlite: %s", msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void forget_ids(sq *s)
+{
+    for (int d = 0; d < DIM_COUNT; d++)
+        if (s->cache[d])
+            dimcache_clear(s->cache[d]);
+    for (int r = 0; r < REF_COUNT; r++)
+        s->memo[r].id = -1;
+}
+
+static int prepare(store *st, sq *s, const char *sql, sqlite3_stmt **out)
+{
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK)
+        return sq_fail(st, s, sql);
+    return 0;
+}
+
+/* The per-dimension statements; made after the migrations created the tables. */
+static int prepare_dims(store *st, sq *s)
+{
+    char sql[256];
+    for (int d = 0; d < DIM_COUNT; d++) {
+        const char *t = store_dims[d].table, *id = store_dims[d].id_col;
+        if (d == DIM_RUNS)
+            snprintf(sql, sizeof sql, "SELECT run_id FROM runs WHERE sensor_id = ?2 AND value = ?1");
+        else
+            snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE value = ?1", id, t);
+        if (prepare(st, s, sql, &s->dim_get[d]) != 0)
+            return -1;
+        if (d == DIM_RUNS)
+            snprintf(sql, sizeof sql, "INSERT INTO runs (value, sensor_id) VALUES (?1, ?2)");
+        else if (d == DIM_IPS)
+            snprintf(sql, sizeof sql, "INSERT INTO ips (value, family, v4, bin) VALUES (?1, ?2, ?3, ?4)");
+        else
+            snprintf(sql, sizeof sql, "INSERT INTO %s (value) VALUES (?1)", t);
+        if (prepare(st, s, sql, &s->dim_put[d]) != 0)
+            return -1;
+        if (!s->cache[d] && !(s->cache[d] = dimcache_new(DIMCACHE_MAX)))
+            return store_fail(st, "out of memory");
+    }
+    return prepare(st, s, INSERT_EVENT, &s->ins_event);
+}
+
+static void sq_close(store *st)
+{
+    sq *s = st->impl;
+    for (int d = 0; d < DIM_COUNT; d++) {
+        sqlite3_finalize(s->dim_get[d]);
+        sqlite3_finalize(s->dim_put[d]);
+        dimcache_free(s->cache[d]);
+    }
+    sqlite3_finalize(s->ins_event);
+    sqlite3_close(s->db);
+    free(s);
+    st->impl = NULL;
+}
+
+static int sq_open(store *st, const char *path)
+{
+    sq *s = calloc(1, sizeof *s);
+    if (!s)
+        return store_fail(st, "out of memory");
+    st->impl = s;
+    forget_ids(s);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK)
+        return store_fail(st, "sqlite: %s: %s", path,
+                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    sqlite3_busy_timeout(s->db, 30000);
+    /* WAL: readers (reports) never block the loader; NORMAL is durable up
+     * to the last checkpoint and never corrupts (sqlite.org/wal.html). */
+    return sq_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                       "PRAGMA foreign_keys = OFF;");
+}
+
+static int sq_query(store *st, const char *sql, const char *const *params, size_t nparams,
+                    store_row_fn fn, void *arg)
+{
+    sq *s = st->impl;
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return sq_fail(st, s, "query");
+    for (size_t i = 0; i < nparams; i++) {
+        /* "$1" is a named parameter to SQLite; "?" is positional */
+        char name[24];
+        snprintf(name, sizeof name, "$%zu", i + 1);
+        int idx = sqlite3_bind_parameter_index(stmt, name);
+        if (idx == 0)
+            idx = (int)i + 1;
+        if (idx > sqlite3_bind_parameter_count(stmt))
+            continue;
+        if (params[i])
+            sqlite3_bind_text(stmt, idx, params[i], -1, SQLITE_STATIC);
+    }
+    int ncols = sqlite3_column_count(stmt), rc;
+    const char **names = calloc((size_t)ncols + 1, sizeof *names);
+    const char **vals = calloc((size_t)ncols + 1, sizeof *vals);
+    char **hex = calloc((size_t)ncols + 1, sizeof *hex);
+    if (!names || !vals || !hex) {
+        free(names), free(vals), free(hex);
+        sqlite3_finalize(stmt);
+        return store_fail(st, "out of memory");
+    }
+    for (int c = 0; c < ncols; c++)
+        names[c] = sqlite3_column_name(stmt, c);
+    int ret = 0, stop = 0;
+    while (!stop && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!fn)
+            continue;
+        for (int c = 0; c < ncols; c++) {
+            if (sqlite3_column_type(stmt, c) == SQLITE_BLOB) {
+                /* as PostgreSQL writes bytea: \x and hex digits */
+                const unsigned char *b = sqlite3_column_blob(stmt, c);
+                int n = sqlite3_column_bytes(stmt, c);
+                char *h = realloc(hex[c], (size_t)n * 2 + 3);
+                if (!h) {
+                    ret = store_fail(st, "out of memory");
+                    stop = 1;
+                    break;
+                }
+                hex[c] = h;
+                h[0] = '\\', h[1] = 'x';
+                for (int k = 0; k < n; k++)
+                    snprintf(h + 2 + 2 * k, 3, "%02x", b[k]);
+                h[2 + 2 * n] = '\0';
+                vals[c] = h;
+            } else {
+                vals[c] = (const char *)sqlite3_column_text(stmt, c);
+            }
+        }
+        if (!stop && fn(arg, ncols, names, vals) != 0)
+            stop = 1;
+    }
+    if (!stop && rc != SQLITE_DONE)
+        ret = sq_fail(st, s, "query");
+    for (int c = 0; c < ncols; c++)
+        free(hex[c]);
+    free(names), free(vals), free(hex);
+    sqlite3_finalize(stmt);
+    return ret;
+}
+
+static int sq_begin(store *st) { return sq_exec(st, "BEGIN IMMEDIATE"); }
+static int sq_commit(store *st) { return sq_exec(st, "COMMIT"); }
+
+static int sq_rollback(store *st)
+{
+    forget_ids(st->impl);   /* ids handed out in this transaction are void */
+    return sq_exec(st, "ROLLBACK");
+}
+
+static int events_empty(store *st, int *empty)
+{
+    sq *s = st->impl;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM events LIMIT 1", -1, &q, NULL) != SQLITE_OK)
+        return sq_fail(st, s, "events");
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sq_fail(st, s, "events");
+    *empty = rc == SQLITE_DONE;
+    return 0;
+}
+
+static int sq_load_begin(store *st)
+{
+    sq *s = st->impl;
+    int empty = 0;
+    /* a big page cache keeps the B-tree pages being appended to in memory;
+     * temp_store in memory for the index sorts at load_end */
+    if (sq_exec(st, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;") != 0 ||
+        events_empty(st, &empty) != 0)
+        return -1;
+    if (!empty)
+        return 0;
+    char sql[128];
+    if (sq_exec(st, "BEGIN IMMEDIATE") != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof SECONDARY_INDEXES / sizeof SECONDARY_INDEXES[0]; i++) {
+        snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", SECONDARY_INDEXES[i].name);
+        if (sq_exec(st, sql) != 0) {
+            sq_exec(st, "ROLLBACK");
+            return -1;
+        }
+    }
+    s->rebuild_indexes = 1;
+    return sq_exec(st, "COMMIT");
+}
+
+/* Creates whichever secondary index is missing (after a bulk load, or after
+ * one that was interrupted). */
+static int ensure_indexes(store *st)
+{
+    if (sq_exec(st, "BEGIN IMMEDIATE") != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof SECONDARY_INDEXES / sizeof SECONDARY_INDEXES[0]; i++)
+        if (sq_exec(st, SECONDARY_INDEXES[i].create) != 0) {
+            sq_exec(st, "ROLLBACK");
+            return -1;
+        }
+    return sq_exec(st, "COMMIT");
+}
+
+static int sq_load_end(store *st)
+{
+    sq *s = st->impl;
+    int rc = 0;
+    if (s->rebuild_indexes) {
+        rc = ensure_indexes(st);
+        if (rc == 0)
+            s->rebuild_indexes = 0;
+    }
+    /* fresh statistics for the planner, then the cache back to normal */
+    if (rc == 0)
+        rc = sq_exec(st, "PRAGMA optimize; PRAGMA cache_size = -16384;");
+    return rc;
+}
+
+/* The id of value v of dimension d, inserting it when new. For runs,
+ * sensor_id is part of the key. */
+static int64_t dim_resolve(store *st, sq *s, enum store_dim d, store_str v, int64_t sensor_id)
+{
+    char kbuf[8 + STORE_VALUE_MAX];
+    const void *key = v.p;
+    size_t klen = v.len;
+    if (d == DIM_RUNS) {
+        memcpy(kbuf, &sensor_id, 8);
+        memcpy(kbuf + 8, v.p, v.len);
+        key = kbuf;
+        klen = 8 + v.len;
+    }
+    int64_t id = dimcache_get(s->cache[d], key, klen);
+    if (id >= 0)
+        return id;
+
+    store_ip ip;
+    store_str canon = v;
+    if (d == DIM_IPS) {
+        if (store_ip_parse(v, &ip) != 0) {
+            store_fail(st, "not an IP address: '%.*s'", (int)(v.len > 64 ? 64 : v.len), v.p);
+            return -1;
+        }
+        canon = (store_str){ip.text, strlen(ip.text)};
+    }
+    sqlite3_stmt *g = s->dim_get[d];
+    sqlite3_bind_text(g, 1, canon.p, (int)canon.len, SQLITE_STATIC);
+    if (d == DIM_RUNS)
+        sqlite3_bind_int64(g, 2, sensor_id);
+    int rc = sqlite3_step(g);
+    if (rc == SQLITE_ROW)
+        id = sqlite3_column_int64(g, 0);
+    sqlite3_reset(g);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sq_fail(st, s, store_dims[d].table);
+        return -1;
+    }
+    if (id < 0) {
+        sqlite3_stmt *p = s->dim_put[d];
+        sqlite3_bind_text(p, 1, canon.p, (int)canon.len, SQLITE_STATIC);
+        if (d == DIM_RUNS) {
+            sqlite3_bind_int64(p, 2, sensor_id);
+        } else if (d == DIM_IPS) {
+            sqlite3_bind_int(p, 2, ip.family);
+            if (ip.v4 >= 0)
+                sqlite3_bind_int64(p, 3, ip.v4);
+            else
+                sqlite3_bind_null(p, 3);
+            sqlite3_bind_blob(p, 4, ip.bin, 16, SQLITE_STATIC);
+        }
+        rc = sqlite3_step(p);
+        sqlite3_reset(p);
+        if (rc != SQLITE_DONE) {
+            sq_fail(st, s, store_dims[d].table);
+            return -1;
+        }
+        id = sqlite3_last_insert_rowid(s->db);
+    }
+    if (dimcache_put(s->cache[d], key, klen, id) != 0) {
+        store_fail(st, "out of memory");
+        return -1;
+    }
+    return id;
+}
+
+/* The id for column ref of ev: -2 when absent (NULL), -1 on error. */
+static int64_t ref_id(store *st, sq *s, enum store_ref ref, const store_event *ev,
+                      int64_t sensor_id)
+{
+    store_str v = store_event_ref(ev, ref);
+    if (v.p == NULL)
+        return -2;
+    v.len = store_value_len(v);
+    memo *m = &s->memo[ref];
+    if (m->id >= 0 && m->len == v.len && m->sensor_id == sensor_id &&
+        memcmp(m->key, v.p, v.len) == 0)
+        return m->id;
+    int64_t id = dim_resolve(st, s, store_refs[ref].dim, v, sensor_id);
+    if (id >= 0 && v.len <= MEMO_MAX) {
+        memcpy(m->key, v.p, v.len);
+        m->len = v.len;
+        m->sensor_id = sensor_id;
+        m->id = id;
+    }
+    return id;
+}
+
+static void bind_int(sqlite3_stmt *q, int i, int64_t v)
+{
+    if (v == STORE_NULL)
+        sqlite3_bind_null(q, i);
+    else
+        sqlite3_bind_int64(q, i, v);
+}
+
+static void bind_str(sqlite3_stmt *q, int i, store_str v)
+{
+    if (v.p == NULL)
+        sqlite3_bind_null(q, i);
+    else
+        sqlite3_bind_text(q, i, v.p, (int)v.len, SQLITE_STATIC);
+}
+
+static int sq_insert(store *st, const store_event *evs, size_t n, size_t *added)
+{
+    sq *s = st->impl;
+    sqlite3_stmt *q = s->ins_event;
+    for (size_t i = 0; i < n; i++) {
+        const store_event *e = &evs[i];
+        int b = 1;
+        bind_int(q, b++, e->ts_ms);
+        bind_int(q, b++, e->seq);
+        bind_int(q, b++, e->src_port);
+        bind_int(q, b++, e->dst_port);
+        bind_str(q, b++, e->from_tag);
+        bind_str(q, b++, e->call_id);
+        bind_int(q, b++, e->cseq);
+        bind_int(q, b++, e->response);
+        bind_int(q, b++, e->answered);
+        bind_int(q, b++, e->dial_external);
+        bind_int(q, b++, e->extension_known);
+        bind_int(q, b++, e->status);
+        bind_int(q, b++, e->len);
+        bind_int(q, b++, e->suppressed);
+        bind_int(q, b++, e->truncated);
+        bind_str(q, b++, e->raw);
+        int64_t sensor_id = -2;
+        for (int r = 0; r < REF_COUNT; r++) {
+            int64_t id = ref_id(st, s, (enum store_ref)r, e, r == REF_RUN ? sensor_id : 0);
+            if (id == -1) {
+                sqlite3_clear_bindings(q);
+                return -1;
+            }
+            if (r == REF_SENSOR)
+                sensor_id = id;
+            bind_int(q, b++, id == -2 ? STORE_NULL : id);
+        }
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE)
+            return sq_fail(st, s, "insert into events");
+        *added += (size_t)sqlite3_changes(s->db);
+    }
+    return 0;
+}
+
+/* After the migrations: the statements, and the secondary indexes when an
+ * interrupted bulk load left some out. */
+static int sq_ready(store *st)
+{
+    sq *s = st->impl;
+    if (prepare_dims(st, s) != 0)
+        return -1;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                           "name IN ('events_ts', 'events_src', 'events_method', "
+                           "'events_dialed', 'events_ua')", -1, &q, NULL) != SQLITE_OK)
+        return sq_fail(st, s, "sqlite_master");
+    int have = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    sqlite3_finalize(q);
+    if (have == (int)(sizeof SECONDARY_INDEXES / sizeof SECONDARY_INDEXES[0]))
+        return 0;
+    return ensure_indexes(st);
+}
+
+const struct store_backend store_sqlite = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .exec = sq_exec,
+    .query = sq_query,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .ready = sq_ready,
+    .load_begin = sq_load_begin,
+    .load_end = sq_load_end,
+    .insert = sq_insert,
+    .migrations = MIGRATIONS,
+    .n_migrations = sizeof MIGRATIONS / sizeof MIGRATIONS[0],
+    .schema_version_sql =
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,\n"
+        "  description TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    .migration_lock_sql = NULL,   /* BEGIN IMMEDIATE already holds the write lock */
+    .ms_param = {"", ""},
+};
