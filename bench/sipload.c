@@ -9,17 +9,27 @@
  * real Asterisk does not answer. Every request carries Call-ID
  * "<tag>-<seq>" and CSeq <seq>; a receiver thread marks each seq answered.
  *
+ * -g PCT of the datagrams are random bytes (default 2), -M PCT of the
+ * requests get 1-8 random byte edits; neither is counted as expected.
+ *
  * Output (one line, key=value): sent, expected (requests that get an answer),
  * answered, loss_pct, garbage, elapsed_s. With -o FILE, the answered
  * "callid cseq" pairs are written there, to be matched against the log.
  *
  *   sipload -t 127.0.0.1:5060 -r 20000 -n 200000 [-s 64] [-g 2] [-w 500]
- *           [-T tag] [-o answered.txt] [-c CPU-seconds-file]
+ *           [-T tag] [-o answered.txt]
+ *
+ * Spray mode, -S: every request from a different source address in
+ * 127.0.0.0/8 (127.1.0.0 upwards), sent through a raw socket (needs root),
+ * to fill the sensor's per-source tables; answers are not counted (they go
+ * to addresses nobody listens on).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,6 +48,8 @@ static struct {
     unsigned rate, sources, garbage_pct, wait_ms;
     uint64_t count;
     const char *tag, *out;
+    int spray;
+    unsigned mutate_pct;        /* -M: requests with random byte edits */
 } opt = {.rate = 10000, .sources = 64, .garbage_pct = 2, .wait_ms = 500, .count = 100000,
          .tag = "L"};
 
@@ -54,20 +66,67 @@ static int64_t mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Builds request seq into buf; returns length; *expect says whether a real
- * Asterisk answers it. */
+/* splitmix64: a reproducible stream per seq for garbage and mutations. */
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* 1-8 random edits: flip, overwrite, delete, duplicate, truncate. */
+static size_t mutate(char *buf, size_t len, uint64_t seed)
+{
+    unsigned edits = 1 + (unsigned)(mix(seed) % 8);
+    for (unsigned i = 0; i < edits && len > 1; i++) {
+        uint64_t r = mix(seed + 1 + i);
+        size_t at = (size_t)(r >> 8) % len;
+        switch (r % 5) {
+        case 0: buf[at] ^= (char)(1u << ((r >> 40) % 8)); break;
+        case 1: buf[at] = (char)(r >> 48); break;
+        case 2: { size_t n = 1 + (size_t)(r >> 32) % 16; if (at + n > len) n = len - at;
+                  memmove(buf + at, buf + at + n, len - at - n); len -= n; break; }
+        case 3: { size_t n = 1 + (size_t)(r >> 32) % 32; if (at + n > len) n = len - at;
+                  if (len + n <= MSG_MAX) { memmove(buf + at + n, buf + at, len - at); len += n; } break; }
+        default: len = at; break;
+        }
+    }
+    return len;
+}
+
+static size_t build_request(char *buf, uint64_t seq, unsigned src, int *expect);
+
+/* Builds datagram seq into buf; returns length; *expect says whether a real
+ * Asterisk answers it (garbage and mutated requests are not counted). */
 static size_t build(char *buf, uint64_t seq, unsigned src, int *expect)
+{
+    unsigned kind = (unsigned)(seq % 100);
+    if (kind < opt.garbage_pct) {
+        /* Random bytes of random length, sometimes empty (nmap's probe). */
+        *expect = 0;
+        size_t len = (size_t)(mix(seq) % MSG_MAX);
+        for (size_t i = 0; i < len; i += 8) {
+            uint64_t r = mix(seq * 1315423911u + i);
+            memcpy(buf + i, &r, len - i < 8 ? len - i : 8);
+        }
+        return len;
+    }
+    size_t len = build_request(buf, seq, src, expect);
+    if (opt.mutate_pct && mix(seq ^ 0x5bd1e995) % 100 < opt.mutate_pct) {
+        *expect = 0;
+        len = mutate(buf, len, seq);
+    }
+    return len;
+}
+
+static size_t build_request(char *buf, uint64_t seq, unsigned src, int *expect)
 {
     unsigned kind = (unsigned)(seq % 100);
     char srcip[32];
     snprintf(srcip, sizeof srcip, "127.0.%u.%u", src / 250, src % 250 + 2);
     const char *host = "127.0.0.1";
     *expect = 1;
-    if (kind < opt.garbage_pct) {
-        *expect = 0;
-        return (size_t)snprintf(buf, MSG_MAX, "\x16\x03\x01garbage-%llu %s\r\n\r\n",
-                                (unsigned long long)seq, opt.tag);
-    }
 #define common                                                   \
         "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-%llu;rport\r\n"     \
         "Max-Forwards: 70\r\n"                                        \
@@ -148,9 +207,15 @@ static void *receiver(void *arg)
             }
             continue;
         }
-        quiet_since = 0;
+        int got_data = 0;
         for (unsigned i = 0; i < opt.sources; i++) {
+            if (pfd[i].revents & POLLERR) {
+                /* ICMP port unreachable (the target died): clear it. */
+                char b;
+                recv(fds[i], &b, 1, MSG_DONTWAIT);
+            }
             if (!(pfd[i].revents & POLLIN)) continue;
+            got_data = 1;
             for (int j = 0; j < BATCH; j++) {
                 iov[j] = (struct iovec){bufs[j], sizeof bufs[j]};
                 msgs[j].msg_hdr = (struct msghdr){.msg_iov = &iov[j], .msg_iovlen = 1};
@@ -164,9 +229,65 @@ static void *receiver(void *arg)
                 }
             }
         }
+        if (got_data) quiet_since = 0;
+        else if (atomic_load(&sending_done)) {
+            int64_t now = mono_ns();
+            if (!quiet_since) quiet_since = now;
+            if (now - quiet_since > (int64_t)opt.wait_ms * 1000000) break;
+        }
     }
     free(pfd);
     return NULL;
+}
+
+/* -S: raw IPv4/UDP packets with a new 127.x.y.z source each. */
+static int spray(void)
+{
+    int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+    if (fd < 0) { perror("sipload: raw socket (root needed for -S)"); return 1; }
+    static char pkt[BATCH][sizeof(struct iphdr) + sizeof(struct udphdr) + MSG_MAX];
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov[BATCH];
+    uint64_t sent = 0;
+    int64_t start = mono_ns();
+    while (sent < opt.count) {
+        uint64_t due = (uint64_t)((double)(mono_ns() - start) * opt.rate / 1e9) + 1;
+        if (due > opt.count) due = opt.count;
+        if (sent >= due) { struct timespec ts = {0, 100000}; nanosleep(&ts, NULL); continue; }
+        unsigned k = 0;
+        while (k < BATCH && sent + k < due) {
+            uint64_t seq = sent + k;
+            uint32_t src = (127u << 24) + (1u << 16) + (uint32_t)seq;  /* 127.1.0.0 + seq */
+            int expect;
+            char *payload = pkt[k] + sizeof(struct iphdr) + sizeof(struct udphdr);
+            size_t len = build(payload, seq, (unsigned)(seq % 250), &expect);
+            struct iphdr *ip = (struct iphdr *)pkt[k];
+            struct udphdr *udp = (struct udphdr *)(ip + 1);
+            memset(ip, 0, sizeof *ip);
+            ip->version = 4;
+            ip->ihl = 5;
+            ip->ttl = 64;
+            ip->protocol = IPPROTO_UDP;
+            ip->saddr = htonl(src);
+            ip->daddr = opt.target.sin_addr.s_addr;
+            ip->tot_len = htons((uint16_t)(sizeof *ip + sizeof *udp + len));
+            udp->source = htons(5060);
+            udp->dest = opt.target.sin_port;
+            udp->len = htons((uint16_t)(sizeof *udp + len));
+            udp->check = 0;  /* optional in IPv4 */
+            iov[k] = (struct iovec){pkt[k], sizeof *ip + sizeof *udp + len};
+            msgs[k].msg_hdr = (struct msghdr){.msg_name = &opt.target, .msg_namelen = sizeof opt.target,
+                                              .msg_iov = &iov[k], .msg_iovlen = 1};
+            k++;
+        }
+        int r = sendmmsg(fd, msgs, k, 0);
+        if (r > 0) sent += (unsigned)r;
+    }
+    double elapsed = (double)(mono_ns() - start) / 1e9;
+    printf("sent=%llu sources=%llu elapsed_s=%.3f rate=%.0f\n", (unsigned long long)sent,
+           (unsigned long long)sent, elapsed, (double)sent / elapsed);
+    close(fd);
+    return 0;
 }
 
 static int loopback_only(const char *host)
@@ -181,7 +302,7 @@ int main(int argc, char **argv)
     int c;
     char host[64] = "127.0.0.1";
     unsigned port = 5060;
-    while ((c = getopt(argc, argv, "t:r:n:s:g:w:T:o:")) != -1) {
+    while ((c = getopt(argc, argv, "t:r:n:s:g:w:T:o:SM:")) != -1) {
         switch (c) {
         case 't': {
             const char *colon = strrchr(optarg, ':');
@@ -197,6 +318,8 @@ int main(int argc, char **argv)
         case 'w': opt.wait_ms = (unsigned)atoi(optarg); break;
         case 'T': opt.tag = optarg; break;
         case 'o': opt.out = optarg; break;
+        case 'S': opt.spray = 1; break;
+        case 'M': opt.mutate_pct = (unsigned)atoi(optarg); break;
         default: fprintf(stderr, "usage: see the comment at the top of bench/sipload.c\n"); return 2;
         }
     }
@@ -211,6 +334,10 @@ int main(int argc, char **argv)
     opt.target.sin_family = AF_INET;
     opt.target.sin_port = htons((uint16_t)port);
     inet_pton(AF_INET, host, &opt.target.sin_addr);
+    if (opt.spray) {
+        if (opt.count > (1u << 24) - (1u << 16)) { fprintf(stderr, "sipload: -S allows up to 16M sources\n"); return 2; }
+        return spray();
+    }
     answered = calloc(opt.count, 1);
     expects = calloc(opt.count, 1);
     if (!answered || !expects) { fprintf(stderr, "sipload: out of memory\n"); return 1; }

@@ -178,6 +178,7 @@ ag_db *ag_db_load_default(char *err, size_t errlen)
 #define RANDOM_MIN_LEN 12
 #define RANDOM_MAX_LEN 64
 #define RANDOM_MIN_SWITCH 0.35       /* class switches per position */
+#define RANDOM_MIN_SWITCH_LETTERS 0.45
 #define RANDOM_MIN_ENTROPY 0.80      /* of the maximum log2(min(len, 62)) */
 
 static int char_class(unsigned char c)
@@ -204,9 +205,14 @@ int ag_looks_random(const char *ua)
         if (i > 0 && char_class(c) != char_class((unsigned char)ua[i - 1]))
             switches++;
     }
-    if (!has[2] || !(has[0] || has[1]))
+    if (!(has[0] || has[1]))
         return 0;
-    if ((double)switches < RANDOM_MIN_SWITCH * (double)(len - 1))
+    /* without digits, only a mixed-case string switching often (CamelCase
+     * product names switch at ~35% of positions, random letters at ~50%) */
+    double min_switch = has[2] ? RANDOM_MIN_SWITCH : RANDOM_MIN_SWITCH_LETTERS;
+    if (!has[2] && !(has[0] && has[1]))
+        return 0;
+    if ((double)switches < min_switch * (double)(len - 1))
         return 0;
     double h = 0;
     for (int c = 0; c < 256; c++) {

@@ -52,9 +52,9 @@ typedef struct {
 } ag_match;
 
 /* Whether a string looks machine-generated: 12-64 characters, letters and
- * digits only, both present, frequent switches between lower case, upper
- * case and digits, and high character entropy (thresholds in agent.c and
- * docs/ANALYSIS.md). "X-Lite release 1006e stamp 34025" and
+ * digits only, frequent switches between lower case, upper case and digits
+ * (more of them when there is no digit), and high character entropy
+ * (thresholds in agent.c and docs/ANALYSIS.md). "X-Lite release 1006e stamp 34025" and
  * "Zoiper rev.11137" do not. */
 int ag_looks_random(const char *ua);
 

@@ -77,6 +77,10 @@ static int ctx_open(sensor_ctx *ctx, const char *config, const char *log_path,
                 strerror(errno));
         return -1;
     }
+    if (ctx->log.found_torn_line)
+        fprintf(stderr, "sipsnare: warning: %s ended in a torn line (an earlier run was killed "
+                        "mid-write); it is kept as one unreadable line and the log goes on\n",
+                ctx->cfg.log_path);
     sensor_init(&ctx->sensor, ctx->persona, &ctx->log, ctx->cfg.sensor_id, ctx->cfg.log_raw);
     return 0;
 }

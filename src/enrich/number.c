@@ -177,6 +177,14 @@ struct pn_slot {
     pn_info info;
 };
 
+#define MEMO_MAX_DIAL 48      /* longer dial strings are not memoised */
+
+struct memo_slot {
+    char dial[MEMO_MAX_DIAL + 1];   /* "" = empty slot */
+    unsigned char used;
+    num_result result;
+};
+
 struct category {
     char *prefix;   /* digits */
     char *label;
@@ -199,6 +207,11 @@ struct num_ctx {
     size_t ncats, capcats;
     int cats_sorted;
     size_t cat_seq;
+
+    /* results per dial string (bounded like the libphonenumber cache) */
+    struct memo_slot *memo;
+    size_t memo_cap, memo_count;
+    unsigned long memo_hits;
 };
 
 /* Common international prefixes in use around the world (national
@@ -243,10 +256,9 @@ num_ctx *num_ctx_new(const char *home, size_t cache_max)
         if (strcmp(carrier_countries[i].country, ctx->home) != 0 || !ctx->idd_re_ok)
             continue;
         /* The carrier codes are the XX for which "00XX" is a whole IDD. */
-        for (int xx = 0; xx < 100; xx++) {
-            char s[8];
+        for (unsigned xx = 0; xx < 100; xx++) {
+            char s[8] = {'0', '0', (char)('0' + xx / 10), (char)('0' + xx % 10), '\0'};
             regmatch_t m;
-            snprintf(s, sizeof s, "00%02d", xx);
             if (regexec(&ctx->idd_re, s, 1, &m, 0) == 0 && m.rm_so == 0 && m.rm_eo == 4) {
                 ctx->carriers[xx] = 1;
                 ctx->has_carriers = 1;
@@ -279,7 +291,15 @@ void num_ctx_free(num_ctx *ctx)
         free(ctx->cats[i].label);
     }
     free(ctx->cats);
+    free(ctx->memo);
     free(ctx);
+}
+
+static void memo_clear(num_ctx *ctx)
+{
+    if (ctx->memo)
+        memset(ctx->memo, 0, ctx->memo_cap * sizeof *ctx->memo);
+    ctx->memo_count = 0;
 }
 
 const char *num_ctx_home(const num_ctx *ctx)
@@ -433,6 +453,7 @@ int num_ctx_add_category(num_ctx *ctx, const char *number, const char *label)
     ctx->cats[ctx->ncats].seq = ctx->cat_seq++;
     ctx->ncats++;
     ctx->cats_sorted = 0;
+    memo_clear(ctx);   /* memoised results may carry old labels */
     return 0;
 }
 
@@ -710,7 +731,50 @@ static int clean_dial(const char *s, size_t len, int *plus, char *digits, size_t
     return *n ? 0 : -1;
 }
 
+static num_status normalize(num_ctx *ctx, const char *dial, size_t len, num_result *out);
+
+/* Memo of whole results: a table of memo_cap slots (memo_cap/2 used at
+ * most, then emptied), keyed by the exact dial string. */
 num_status num_normalize(num_ctx *ctx, const char *dial, size_t len, num_result *out)
+{
+    if (len > MEMO_MAX_DIAL || memchr(dial, '\0', len))
+        return normalize(ctx, dial, len, out);
+    if (!ctx->memo) {
+        ctx->memo_cap = 1;
+        while (ctx->memo_cap < ctx->max && ctx->memo_cap < 16384)
+            ctx->memo_cap *= 2;
+        ctx->memo_cap *= 2;
+        ctx->memo = calloc(ctx->memo_cap, sizeof *ctx->memo);
+        if (!ctx->memo) {
+            ctx->memo_cap = 0;
+            return normalize(ctx, dial, len, out);
+        }
+    }
+    char key[MEMO_MAX_DIAL + 1];
+    memcpy(key, dial, len);
+    key[len] = '\0';
+    size_t mask = ctx->memo_cap - 1, i = hash_digits(key) & mask;
+    while (ctx->memo[i].used) {
+        if (strcmp(ctx->memo[i].dial, key) == 0) {
+            *out = ctx->memo[i].result;
+            ctx->memo_hits++;
+            return out->status;
+        }
+        i = (i + 1) & mask;
+    }
+    num_status st = normalize(ctx, dial, len, out);
+    if (ctx->memo_count + 1 > ctx->memo_cap / 2) {
+        memo_clear(ctx);
+        i = hash_digits(key) & mask;
+    }
+    memcpy(ctx->memo[i].dial, key, len + 1);
+    ctx->memo[i].used = 1;
+    ctx->memo[i].result = *out;
+    ctx->memo_count++;
+    return st;
+}
+
+static num_status normalize(num_ctx *ctx, const char *dial, size_t len, num_result *out)
 {
     memset(out, 0, sizeof *out);
     out->type = PN_UNKNOWN;

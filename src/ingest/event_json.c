@@ -210,6 +210,7 @@ static int string(jp *j, store_str *out)
     const unsigned char *p = (const unsigned char *)j->p + 1;
     const unsigned char *e = (const unsigned char *)j->end;
     const unsigned char *begin = p;
+    const char *quote = j->p;
     /* the common case: plain ASCII up to the closing quote, a view; eight
      * bytes at a time while none is a quote, backslash, control or >= 0x80 */
     while (e - p >= 8) {
@@ -232,7 +233,7 @@ static int string(jp *j, store_str *out)
     int copied = 0;
     for (;;) {
         if (p >= e) {
-            j->p = (const char *)p;
+            j->p = quote;
             return syntax(j, "unterminated string");
         }
         unsigned c = *p;
@@ -291,7 +292,7 @@ static int string(jp *j, store_str *out)
             continue;
         }
         if (p + 1 >= e) {
-            j->p = (const char *)p;
+            j->p = quote;
             return syntax(j, "unterminated string");
         }
         char k = (char)p[1];
@@ -334,7 +335,7 @@ static int string(jp *j, store_str *out)
         o = put_utf8(o, cp);
     }
     if (p >= e) {
-        j->p = (const char *)p;
+        j->p = quote;
         return syntax(j, "unterminated string");
     }
     *out = (store_str){ostart, (size_t)(o - ostart)};

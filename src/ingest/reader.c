@@ -254,6 +254,11 @@ reader_status reader_next(reader *r, const char **line, size_t *len)
                 r->skipping = 0;
                 continue;
             }
+            if (n > READER_MAX_LINE) {
+                *line = NULL;
+                *len = 0;
+                return READER_TOO_LONG;
+            }
             *line = r->buf + at;
             *len = n;
             return READER_LINE;

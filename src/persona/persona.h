@@ -125,7 +125,9 @@ void persona_free(persona *p);
 
 /* Answers one parsed request (msg->is_request). now_ms is the caller's
  * clock (ms) for nonce expiry and dialog eviction. Responses to
- * responses are never sent (res->n == 0). */
+ * responses are never sent (res->n == 0). A persona is not thread-safe
+ * (its PRNG and dialog table change on every call): one per thread, or
+ * calls under a lock. */
 void persona_handle(persona *p, const sip_msg *msg, const persona_peer *peer,
                     int64_t now_ms, persona_result *res);
 

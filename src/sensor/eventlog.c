@@ -7,9 +7,27 @@
 #include <time.h>
 #include <unistd.h>
 
-static int open_log_file(const char *path)
+/* Opens for appending. A log whose last byte is not '\n' ends in a line torn
+ * by a crash (a write cut by SIGKILL or power loss): terminate it, so the
+ * torn text stays one bad line that readers report, instead of being glued
+ * to the first event of this run. */
+static int open_log_file(const char *path, bool *was_torn)
 {
-    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    *was_torn = false;
+    if (fd < 0) return -1;
+    off_t end = lseek(fd, 0, SEEK_END);
+    char last;
+    if (end > 0 && pread(fd, &last, 1, end - 1) == 1 && last != '\n') {
+        *was_torn = true;
+        if (write(fd, "\n", 1) != 1) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+    }
+    return fd;
 }
 
 /* The sync thread: fdatasync on a dup of the current fd, so the loop can
@@ -53,7 +71,7 @@ int eventlog_open(eventlog *log, const char *path, unsigned sync_interval_ms)
         errno = ENOMEM;
         return -1;
     }
-    log->fd = open_log_file(path);
+    log->fd = open_log_file(path, &log->found_torn_line);
     if (log->fd < 0) {
         int e = errno;
         free(log->path);
@@ -111,7 +129,8 @@ int eventlog_append(eventlog *log, const char *line, size_t len)
 int eventlog_reopen(eventlog *log)
 {
     if (eventlog_flush(log) != 0) return -1;
-    int fd = open_log_file(log->path);
+    bool torn;
+    int fd = open_log_file(log->path, &torn);
     if (fd < 0) return -1;
     pthread_mutex_lock(&log->mu);
     int old = log->fd;

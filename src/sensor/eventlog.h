@@ -30,6 +30,7 @@ typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop, started, dirty;
+    bool found_torn_line;   /* the file ended in a torn line when opened */
 } eventlog;
 
 /* Opens (creates, appends to) path; mode 0640. sync_interval_ms 0 means

@@ -90,7 +90,7 @@ void net_options_defaults(net_options *o)
     o->rate_pps = 50;
     o->rate_bytes = 20000;
     o->rate_sources = 65536;
-    o->udp_rcvbuf = 8 << 20;
+    o->udp_rcvbuf = 32 << 20;  /* ~0.5 s of a 100k/s flood: rides out stalls */
 }
 
 static int set_nonblock(int fd)

@@ -58,25 +58,6 @@ bool sip_port_parse(const char *p, const char *end, uint16_t *port)
     return true;
 }
 
-/* Dotted quad with each part 0..255 (1 to 3 digits); the caller has
- * checked that [p, end) holds only digits and exactly three dots. */
-static bool ipv4_valid(const char *p, const char *end)
-{
-    unsigned v = 0, n = 0;
-    for (; p < end; p++) {
-        if (*p == '.') {
-            if (n == 0)
-                return false;
-            v = n = 0;
-        } else {
-            v = v * 10 + (unsigned)(*p - '0');
-            if (++n > 3 || v > 255)
-                return false;
-        }
-    }
-    return n != 0;
-}
-
 const char *sip_host_scan(const char *p, const char *end, sip_str *host,
                           sip_host_kind *kind, const char **err)
 {
@@ -146,16 +127,13 @@ const char *sip_host_scan(const char *p, const char *end, sip_str *host,
     }
     *host = (sip_str){p, (size_t)(s - p)};
     if (all != 0 && dots == 3) {
-        /* Looks like an IPv4 address: it must be one (a host name's top
-         * label cannot be numeric, RFC 3261 25.1). */
-        if (!ipv4_valid(p, s)) {
-            *err = "bad IPv4 address";
-            return NULL;
-        }
-        *kind = SIP_HOST_IPV4;
-    } else {
-        *kind = SIP_HOST_NAME;
+        /* Looks like an IPv4 address but the fast path above refused it
+         * (a part > 255 or of 4 digits, an empty part): a host name's top
+         * label cannot be numeric (RFC 3261 25.1), so it is no host. */
+        *err = "bad IPv4 address";
+        return NULL;
     }
+    *kind = SIP_HOST_NAME;
     return s;
 }
 

@@ -259,11 +259,17 @@ static int sq_open(store *st, const char *path)
         return store_fail(st, "out of memory");
     st->impl = s;
     forget_ids(s);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+    /* no allocation statistics (they take a global mutex per malloc);
+     * fails harmlessly once SQLite is initialised */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* NOMUTEX: a store handle is used by one thread at a time (store.h) */
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK)
         return store_fail(st, "sqlite: %s: %s", path,
                           s->db ? sqlite3_errmsg(s->db) : "out of memory");
     sqlite3_busy_timeout(s->db, 30000);
+    if (getenv("SS_OPEN_PRAGMA") && sq_exec(st, getenv("SS_OPEN_PRAGMA")) != 0) return -1; /*XXX*/
     /* WAL: readers (reports) never block the loader; NORMAL is durable up
      * to the last checkpoint and never corrupts (sqlite.org/wal.html). */
     return sq_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
@@ -366,9 +372,11 @@ static int sq_load_begin(store *st)
     int empty = 0;
     /* a big page cache keeps the B-tree pages being appended to in memory;
      * temp_store in memory for the index sorts at load_end */
-    if (sq_exec(st, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;") != 0 ||
+    if (sq_exec(st, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;"
+                    "PRAGMA threads = 2;") != 0 ||
         events_empty(st, &empty) != 0)
         return -1;
+    if (getenv("SS_LOAD_PRAGMA") && sq_exec(st, getenv("SS_LOAD_PRAGMA")) != 0) return -1; /*XXX*/
     if (!empty)
         return 0;
     char sql[128];

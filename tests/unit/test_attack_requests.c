@@ -163,7 +163,8 @@ static void tool_specifics(void)
     guard_file(&g, DIR_TOOLS "/nmap_sip_brute_register.txt");
     CHECK_INT(sip_parse_datagram(g.p, g.len, &m), 0);
     CHECK_VIEW(m.via[0].params, "rport;branch=z9hG4bKSZnTpIQPvbS1Qlz7mQpTOMPmj");
-    CHECK_VIEW(m.headers[11].value, "0");          /* "Content-Length:  0" */
+    CHECK_INT(m.n_headers, 11);
+    CHECK_VIEW(m.headers[10].value, "0");          /* "Content-Length:  0" */
     CHECK_VIEW(m.allow, "PRACK, INVITE ,ACK, BYE, CANCEL, UPDATE, SUBSCRIBE,NOTIFY, REFER, MESSAGE, OPTIONS");
     CHECK_VIEW(m.contact[0].display, "Nmap NSE");
     CHECK_INT(m.contact[0].uri.port, 46108);

@@ -1,0 +1,467 @@
+/*
+ * test_store.c - the store on its SQLite back end: schema and migrations
+ * (applied once, refused when newer), insert and read back field by
+ * field, identity (a second insert adds nothing), absent vs empty
+ * User-Agent, dimension values stored once, filters, bulk loads that drop
+ * and rebuild indexes (also when interrupted), rollback, store_query.
+ * PostgreSQL runs the same paths in tests/integration/test_ingest.sh.
+ */
+#include <stdint.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "store/store.h"
+
+static char db_path[64];
+
+/* A fresh database file for each case. */
+static store *fresh(void)
+{
+    char err[512];
+    snprintf(db_path, sizeof db_path, "/tmp/sipsnare-test-store-%d.db", (int)getpid());
+    char wal[80], shm[80];
+    snprintf(wal, sizeof wal, "%s-wal", db_path);
+    snprintf(shm, sizeof shm, "%s-shm", db_path);
+    unlink(db_path), unlink(wal), unlink(shm);
+    store *st = store_open(db_path, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "store_open: %s\n", err);
+        exit(2);
+    }
+    return st;
+}
+
+static void done(store *st)
+{
+    char wal[80], shm[80];
+    store_close(st);
+    snprintf(wal, sizeof wal, "%s-wal", db_path);
+    snprintf(shm, sizeof shm, "%s-shm", db_path);
+    unlink(db_path), unlink(wal), unlink(shm);
+}
+
+static store_str S(const char *s) { return (store_str){s, strlen(s)}; }
+
+/* An svwar-like REGISTER from src, sequence seq of run "r1" on "hp-1". */
+static store_event reg(int64_t seq, const char *src)
+{
+    store_event e;
+    store_event_clear(&e);
+    e.ts_ms = 1795000000000LL + seq * 1000;
+    e.eventid = S("sip.request");
+    e.sensor = S("hp-1");
+    e.run = S("r1");
+    e.seq = seq;
+    e.transport = S("udp");
+    e.src_ip = S(src);
+    e.src_port = 5071;
+    e.dst_ip = S("192.0.2.10");
+    e.dst_port = 5060;
+    e.method = S("REGISTER");
+    e.ruri = S("sip:192.0.2.10");
+    e.from_user = S("1000");
+    e.to_user = S("1000");
+    e.contact_user = S("1000");
+    e.from_tag = S("3130303a31303030");
+    e.call_id = S("1603207423");
+    e.cseq = 1;
+    e.user_agent = S("friendly-scanner");
+    e.auth_outcome = S("none");
+    e.response = 404;
+    e.answered = 1;
+    e.dial_external = 0;
+    e.extension_known = 0;
+    return e;
+}
+
+/* First column of the first row of sql, as a number (-1 if none). */
+static int scalar_row(void *arg, int n, const char *const *names, const char *const *v)
+{
+    (void)names;
+    *(long long *)arg = n > 0 && v[0] ? atoll(v[0]) : -2;
+    return 1;
+}
+
+static long long scalar(store *st, const char *sql)
+{
+    long long v = -1;
+    if (store_query(st, sql, NULL, 0, scalar_row, &v) != 0) {
+        fprintf(stderr, "  query failed: %s: %s\n", sql, store_errmsg(st));
+        return -3;
+    }
+    return v;
+}
+
+static size_t insert(store *st, const store_event *evs, size_t n)
+{
+    size_t added = 99999;
+    if (store_begin(st) != 0 || store_insert(st, evs, n, &added) != 0 || store_commit(st) != 0)
+        fprintf(stderr, "  insert failed: %s\n", store_errmsg(st));
+    return added;
+}
+
+static void test_schema(void)
+{
+    store *st = fresh();
+    CHECK_STR(store_backend_name(st), "sqlite");
+    CHECK_INT(store_schema_version(st), STORE_SCHEMA_VERSION);
+    static const char *const tables[] = {
+        "events", "sensors", "runs", "event_kinds", "transports", "ips", "methods", "uris",
+        "sip_users", "user_agents", "auth_realms", "auth_algorithms", "auth_outcomes",
+        "warning_sets", "reasons", "schema_version",
+    };
+    char sql[256];
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
+                 tables[i]);
+        CHECK_INT(scalar(st, sql), 1);
+    }
+    CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'events_v'"), 1);
+    /* the identity index and the five report indexes */
+    CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL"), 6);
+    CHECK_INT(scalar(st, "SELECT kind_id FROM event_kinds WHERE value = 'sip.request'"), 1);
+    done(st);
+}
+
+static void test_migrations_once(void)
+{
+    store *st = fresh();
+    store_close(st);
+    char err[512];
+    for (int i = 0; i < 3; i++) {
+        st = store_open(db_path, err, sizeof err);
+        CHECK(st != NULL);
+        if (!st)
+            return;
+        CHECK_INT(scalar(st, "SELECT count(*) FROM schema_version"), STORE_SCHEMA_VERSION);
+        CHECK_INT(scalar(st, "SELECT count(DISTINCT version) FROM schema_version"),
+                  STORE_SCHEMA_VERSION);
+        CHECK_INT(scalar(st, "SELECT max(version) FROM schema_version"), STORE_SCHEMA_VERSION);
+        if (i < 2)
+            store_close(st);
+    }
+    done(st);
+}
+
+static void test_newer_schema_refused(void)
+{
+    store *st = fresh();
+    CHECK(store_exec(st, "INSERT INTO schema_version VALUES (99, 'future', 'x')") == 0);
+    store_close(st);
+    char err[512] = "";
+    store *again = store_open(db_path, err, sizeof err);
+    CHECK(again == NULL);
+    CHECK(strstr(err, "newer") != NULL);
+    store_close(again);
+    st = fresh();
+    done(st);
+}
+
+struct collect {
+    store_event ev[16];
+    char text[16][1024];   /* a copy of some strings, which do not outlive the callback */
+    char ua[16][64];
+    int ua_null[16];
+    int n;
+};
+
+static int collect_fn(void *arg, const store_event *ev)
+{
+    struct collect *c = arg;
+    if (c->n >= 16)
+        return 1;
+    c->ev[c->n] = *ev;
+    snprintf(c->text[c->n], sizeof c->text[0], "%s|%s|%s|%s|%s|%s|%s|%s|%s", ev->sensor.p,
+             ev->run.p, ev->eventid.p, ev->src_ip.p, ev->method.p ? ev->method.p : "-",
+             ev->ruri_user.p ? ev->ruri_user.p : "-", ev->auth_user.p ? ev->auth_user.p : "-",
+             ev->warnings.p ? ev->warnings.p : "-", ev->raw.p ? ev->raw.p : "-");
+    c->ua_null[c->n] = ev->user_agent.p == NULL;
+    snprintf(c->ua[c->n], sizeof c->ua[0], "%.*s", (int)ev->user_agent.len,
+             ev->user_agent.p ? ev->user_agent.p : "");
+    c->n++;
+    return 0;
+}
+
+static void test_insert_and_read_back(void)
+{
+    store *st = fresh();
+    store_event e[3] = {reg(1, "203.0.113.50"), reg(2, "203.0.113.50"), reg(3, "2001:db8::7")};
+    e[1].auth_user = S("100");
+    e[1].auth_realm = S("asterisk");
+    e[1].auth_algorithm = S("MD5");
+    e[1].auth_outcome = S("ok");
+    e[1].response = 200;
+    e[1].warnings = S("bad_contact,bare_lf");
+    e[2].method = S("INVITE");
+    e[2].ruri = S("sip:900972595551234@192.0.2.10");
+    e[2].ruri_user = S("900972595551234");
+    e[2].dial_external = 1;
+    e[2].raw = S("INVITE sip:900972595551234@192.0.2.10 SIP/2.0\r\n...");
+    e[2].truncated = STORE_TRUNC_RAW;
+    CHECK_INT(insert(st, e, 3), 3);
+    CHECK_INT(insert(st, e, 3), 0);   /* identity: nothing new */
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events"), 3);
+
+    struct collect c = {0};
+    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, NULL}, collect_fn, &c) == 0);
+    CHECK_INT(c.n, 3);
+    CHECK_STR(c.text[0], "hp-1|r1|sip.request|203.0.113.50|REGISTER|-|-|-|-");
+    CHECK_STR(c.text[1], "hp-1|r1|sip.request|203.0.113.50|REGISTER|-|100|bad_contact,bare_lf|-");
+    CHECK_STR(c.text[2], "hp-1|r1|sip.request|2001:db8::7|INVITE|900972595551234|-|-|"
+                         "INVITE sip:900972595551234@192.0.2.10 SIP/2.0\r\n...");
+    CHECK_INT(c.ev[0].ts_ms, 1795000001000LL);
+    CHECK_INT(c.ev[0].seq, 1);
+    CHECK_INT(c.ev[0].src_port, 5071);
+    CHECK_INT(c.ev[0].dst_port, 5060);
+    CHECK_INT(c.ev[0].cseq, 1);
+    CHECK_INT(c.ev[0].response, 404);
+    CHECK_INT(c.ev[0].answered, 1);
+    CHECK_INT(c.ev[0].extension_known, 0);
+    CHECK_INT(c.ev[0].status, STORE_NULL);
+    CHECK_INT(c.ev[0].truncated, STORE_NULL);
+    CHECK_INT(c.ev[1].response, 200);
+    CHECK_INT(c.ev[2].dial_external, 1);
+    CHECK_INT(c.ev[2].truncated, STORE_TRUNC_RAW);
+    CHECK(c.ev[0].event_id > 0 && c.ev[1].event_id > c.ev[0].event_id);
+    CHECK_STR(c.ua[0], "friendly-scanner");
+
+    /* the numeric forms of the addresses */
+    CHECK_INT(scalar(st, "SELECT v4 FROM ips WHERE value = '203.0.113.50'"), 3405803826LL);
+    CHECK_INT(scalar(st, "SELECT family FROM ips WHERE value = '2001:db8::7'"), 6);
+    CHECK_INT(scalar(st, "SELECT v4 IS NULL FROM ips WHERE value = '2001:db8::7'"), 1);
+    CHECK_INT(scalar(st, "SELECT length(bin) FROM ips WHERE value = '203.0.113.50'"), 16);
+    done(st);
+}
+
+static void test_absent_vs_empty_user_agent(void)
+{
+    store *st = fresh();
+    store_event e[3] = {reg(1, "198.51.100.1"), reg(2, "198.51.100.1"), reg(3, "198.51.100.1")};
+    e[0].user_agent = STORE_STR_NULL;   /* no User-Agent header */
+    e[1].user_agent = S("");            /* "User-Agent:" with nothing after it */
+    CHECK_INT(insert(st, e, 3), 3);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events WHERE ua_id IS NULL"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events_v WHERE user_agent IS NULL"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events_v WHERE user_agent = ''"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM user_agents"), 2);
+    struct collect c = {0};
+    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, NULL}, collect_fn, &c) == 0);
+    CHECK_INT(c.n, 3);
+    CHECK_INT(c.ua_null[0], 1);
+    CHECK_INT(c.ua_null[1], 0);
+    CHECK_STR(c.ua[1], "");
+    CHECK_INT(c.ua_null[2], 0);
+    done(st);
+}
+
+static void test_dimensions_stored_once(void)
+{
+    store *st = fresh();
+    store_event e[100];
+    for (int i = 0; i < 100; i++) {
+        e[i] = reg(i + 1, i % 2 ? "2001:DB8::1" : "2001:db8:0::1");   /* one address */
+        e[i].ruri_user = S("1000");    /* the same user in four roles */
+    }
+    CHECK_INT(insert(st, e, 100), 100);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM user_agents"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM methods"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM sensors"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM runs"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM sip_users"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM uris"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM ips WHERE family = 6"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events_v WHERE src_ip = '2001:db8::1'"), 100);
+    /* a second handle (empty caches) finds the same ids */
+    store_close(st);
+    char err[512];
+    st = store_open(db_path, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st)
+        return;
+    for (int i = 0; i < 100; i++)
+        e[i].run = S("r2");
+    CHECK_INT(insert(st, e, 100), 100);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM user_agents"), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM runs"), 2);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM ips"), 2);   /* + 192.0.2.10 */
+    /* runs of different sensors are different runs */
+    e[0].sensor = S("hp-2");
+    CHECK_INT(insert(st, e, 1), 1);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM runs"), 3);
+    done(st);
+}
+
+static void test_duplicates_within_batch(void)
+{
+    store *st = fresh();
+    store_event e[4] = {reg(1, "192.0.2.1"), reg(1, "192.0.2.1"), reg(2, "192.0.2.1"),
+                        reg(1, "192.0.2.99")};   /* same identity, other content: dropped */
+    CHECK_INT(insert(st, e, 4), 2);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events"), 2);
+    done(st);
+}
+
+static void test_filters(void)
+{
+    store *st = fresh();
+    store_event e[6];
+    for (int i = 0; i < 6; i++) {
+        e[i] = reg(i + 1, "192.0.2.1");
+        if (i >= 3)
+            e[i].sensor = S("hp-2");
+    }
+    CHECK_INT(insert(st, e, 6), 6);
+    struct collect c = {0};
+    int64_t t0 = 1795000000000LL;
+    CHECK(store_iterate(st, &(store_filter){t0 + 2000, t0 + 5000, NULL}, collect_fn, &c) == 0);
+    CHECK_INT(c.n, 3);   /* seq 2, 3, 4: since inclusive, until exclusive */
+    CHECK_INT(c.ev[0].seq, 2);
+    CHECK_INT(c.ev[2].seq, 4);
+    memset(&c, 0, sizeof c);
+    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, "hp-2"}, collect_fn, &c) == 0);
+    CHECK_INT(c.n, 3);
+    memset(&c, 0, sizeof c);
+    CHECK(store_iterate(st, &(store_filter){t0 + 5000, STORE_NULL, "hp-1"}, collect_fn, &c) == 0);
+    CHECK_INT(c.n, 0);
+    done(st);
+}
+
+static int count_rows(void *arg, int n, const char *const *names, const char *const *v)
+{
+    (void)n;
+    (void)v;
+    CHECK_STR(names[0], "method");
+    (*(int *)arg)++;
+    return 0;
+}
+
+static void test_query_params(void)
+{
+    store *st = fresh();
+    store_event e[2] = {reg(1, "192.0.2.1"), reg(2, "192.0.2.1")};
+    e[1].method = S("INVITE");
+    CHECK_INT(insert(st, e, 2), 2);
+    const char *p[] = {"INVITE", NULL};
+    int rows = 0;
+    CHECK(store_query(st, "SELECT method FROM events_v WHERE method = $1 OR user_agent = $2", p,
+                      2, count_rows, &rows) == 0);
+    CHECK_INT(rows, 1);
+    CHECK(store_query(st, "SELECT nonsense FROM nowhere", NULL, 0, NULL, NULL) != 0);
+    CHECK(strstr(store_errmsg(st), "nowhere") != NULL);
+    done(st);
+}
+
+static void test_bulk_load_rebuilds_indexes(void)
+{
+    store *st = fresh();
+    const char *ix = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                     "tbl_name = 'events' AND sql IS NOT NULL";
+    CHECK(store_load_begin(st) == 0);
+    CHECK_INT(scalar(st, ix), 1);   /* only the identity is kept while loading */
+    store_event e[3] = {reg(1, "192.0.2.1"), reg(2, "192.0.2.1"), reg(3, "192.0.2.1")};
+    CHECK_INT(insert(st, e, 3), 3);
+    CHECK_INT(insert(st, e, 3), 0);
+    CHECK(store_load_end(st) == 0);
+    CHECK_INT(scalar(st, ix), 6);
+    /* a load on a table that has events keeps its indexes */
+    CHECK(store_load_begin(st) == 0);
+    CHECK_INT(scalar(st, ix), 6);
+    CHECK(store_load_end(st) == 0);
+    done(st);
+
+    /* interrupted: the next open rebuilds them */
+    st = fresh();
+    CHECK(store_load_begin(st) == 0);
+    CHECK_INT(insert(st, e, 3), 3);
+    store_close(st);
+    char err[512];
+    st = store_open(db_path, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st)
+        return;
+    CHECK_INT(scalar(st, ix), 6);
+    done(st);
+}
+
+static void test_rollback_forgets_ids(void)
+{
+    store *st = fresh();
+    store_event e[2] = {reg(1, "192.0.2.1"), reg(2, "192.0.2.1")};
+    size_t added;
+    CHECK(store_begin(st) == 0);
+    CHECK(store_insert(st, e, 2, &added) == 0);
+    CHECK_INT(added, 2);
+    CHECK(store_rollback(st) == 0);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events"), 0);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM user_agents"), 0);
+    /* ids handed out before the rollback must not be reused */
+    CHECK_INT(insert(st, e, 2), 2);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events_v"), 2);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events_v WHERE user_agent = 'friendly-scanner'"), 2);
+    done(st);
+}
+
+static void test_misuse(void)
+{
+    store *st = fresh();
+    store_event e = reg(1, "192.0.2.1");
+    size_t added;
+    CHECK(store_insert(st, &e, 1, &added) != 0);   /* outside a transaction */
+    CHECK(store_commit(st) != 0);
+    CHECK(store_begin(st) == 0);
+    CHECK(store_begin(st) != 0);
+    e.sensor = STORE_STR_NULL;
+    CHECK(store_insert(st, &e, 1, &added) != 0);
+    CHECK(strstr(store_errmsg(st), "required") != NULL);
+    e = reg(1, "not-an-address");
+    CHECK(store_insert(st, &e, 1, &added) != 0);
+    CHECK(strstr(store_errmsg(st), "not an IP address") != NULL);
+    CHECK(store_rollback(st) == 0);
+    done(st);
+
+    char err[512] = "";
+    CHECK(store_open("/nonexistent-dir/x.db", err, sizeof err) == NULL);
+    CHECK(err[0] != '\0');
+}
+
+static void test_long_values_cut(void)
+{
+    store *st = fresh();
+    static char ua[STORE_VALUE_MAX + 10];
+    /* 'a' then two-byte characters, so the cut falls inside one */
+    ua[0] = 'a';
+    for (size_t i = 1; i + 1 < sizeof ua; i += 2)
+        ua[i] = (char)0xC3, ua[i + 1] = (char)0xA9;
+    store_event e = reg(1, "192.0.2.1");
+    e.user_agent = (store_str){ua, sizeof ua - 1};
+    CHECK_INT(insert(st, &e, 1), 1);
+    CHECK_INT(scalar(st, "SELECT length(CAST(value AS BLOB)) FROM user_agents"), STORE_VALUE_MAX - 1);
+    done(st);
+}
+
+static void test_foreign_run(void)
+{
+    store *st = fresh();
+    store_event e[2] = {reg(77, "192.0.2.1"), reg(77, "192.0.2.1")};
+    e[0].run = S("");
+    CHECK_INT(insert(st, e, 2), 2);   /* run "" and run "r1" are different runs */
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events_v WHERE run = ''"), 1);
+    done(st);
+}
+
+CHECK_MAIN("test_store",
+    {"schema: tables, view, indexes, seeded kinds", test_schema},
+    {"migrations apply once, reopening changes nothing", test_migrations_once},
+    {"a newer schema version is refused", test_newer_schema_refused},
+    {"insert, reinsert adds nothing, read back every field", test_insert_and_read_back},
+    {"absent vs empty User-Agent: NULL vs ''", test_absent_vs_empty_user_agent},
+    {"dimension values stored once, across handles", test_dimensions_stored_once},
+    {"duplicates within one batch", test_duplicates_within_batch},
+    {"iterate filters: since, until, sensor", test_filters},
+    {"store_query: $n parameters, NULL, errors", test_query_params},
+    {"bulk load drops and rebuilds indexes (also interrupted)", test_bulk_load_rebuilds_indexes},
+    {"rollback forgets cached dimension ids", test_rollback_forgets_ids},
+    {"misuse: no transaction, missing fields, bad address", test_misuse},
+    {"values over STORE_VALUE_MAX cut on a UTF-8 boundary", test_long_values_cut},
+    {"run '' (foreign lines) is a run of its own", test_foreign_run})
