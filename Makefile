@@ -69,7 +69,7 @@ deps:
 
 # A convenience link at the top so the README's commands stay short.
 sipsnare: $(PROG)
-	@ln -sf $(PROG) $@
+	@[ "$(BUILD)" != build ] || ln -sf $(PROG) $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -108,9 +108,10 @@ test-build: $(PROG) $(TESTS) $(REPLAYS) $(TOOLS)
 # The tests run twice: an optimised build, then the same sources under
 # ASan+UBSan in build/san. tests/run.sh prints the closing "N passed, N failed".
 test: deps
-	$(MAKE) --no-print-directory BUILD=build test-build sipsnare
-	$(MAKE) --no-print-directory BUILD=build/san SAN=1 OPT=-O1 test-build
-	tests/run.sh build build/san
+	$(MAKE) --no-print-directory BUILD=$(BUILD) test-build sipsnare
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN=1 OPT=-O1 test-build
+	SIPSNARE_PLAIN=$(CURDIR)/$(BUILD)/sipsnare SIPLOAD=$(CURDIR)/$(BUILD)/bench/sipload \
+	  tests/run.sh $(BUILD) $(BUILD)/san
 
 bench: deps
 	$(MAKE) --no-print-directory BUILD=build $(PROG) $(BENCHES) $(TOOLS)
@@ -144,6 +145,12 @@ fuzz: fuzz-build
 	    -artifact_prefix=fuzz/crashes/$$n- -print_final_stats=1 \
 	    build/fuzz-corpus/$$n fuzz/corpus/$$n || exit 1; \
 	done
+
+# Regenerates the IP snapshot data/ipdb/ from the ip-location-db npm
+# packages (needs npm and the registry; docs/ENRICHMENT.md).
+.PHONY: ipdb
+ipdb:
+	python3 scripts/gen-ipdb.py
 
 run: deps
 	$(MAKE) --no-print-directory $(PROG) sipsnare

@@ -77,7 +77,7 @@ int honeyd_serve(sensor *s, int in_fd, int out_fd, const sensor_addr *a, int idl
             }
             if (used < 0) {
                 /* Garbage, or input that ended mid-message: as a datagram. */
-                sensor_handle_datagram(s, buf, len, a, sensor_now_ms(), &res);
+                sensor_handle_datagram(s, buf, len, a, sensor_now_ms(), &msg, &res);
                 used = (ssize_t)len;
             } else {
                 size_t keepalive = (size_t)used - msg.length;
@@ -85,6 +85,7 @@ int honeyd_serve(sensor *s, int in_fd, int out_fd, const sensor_addr *a, int idl
                                       sensor_now_ms(), &res);
             }
             if (eventlog_flush(s->log) != 0) res.n = 0;
+            if (res.cancel_pending) n_pending = 0;   /* one peer per process */
             int64_t now = sensor_mono_ms();
             for (unsigned k = 0; k < res.n; k++) {
                 const persona_response *rp = &res.resp[k];

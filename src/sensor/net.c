@@ -49,6 +49,8 @@ typedef struct {
     size_t listener;                /* UDP: socket to send from */
     size_t conn;                    /* TCP: slot and generation */
     uint32_t gen;
+    uint64_t dialog;                /* sensor_dialog_key of the request */
+    bool cancelled;                 /* withdrawn by a CANCEL/BYE/ACK */
     struct sockaddr_storage to;
     socklen_t to_len;
     struct sockaddr_storage from;   /* local address to answer from */
@@ -79,6 +81,7 @@ struct net {
     char tx_ctl[SEND_SLOTS][64];
     char (*tx)[PERSONA_MAX_RESPONSE];
     persona_result res;
+    sip_msg msg;
 };
 
 void net_options_defaults(net_options *o)
@@ -279,6 +282,14 @@ static delayed *delay_new(net *n, const persona_response *r, int64_t now_mono)
     return d;
 }
 
+/* A CANCEL, BYE or ACK withdraws what is still queued for its call (a 503
+ * after the caller hung up would give the persona away). */
+static void cancel_delayed(net *n, uint64_t dialog)
+{
+    for (size_t i = 0; i < n->n_heap; i++)
+        if (n->heap[i]->dialog == dialog) n->heap[i]->cancelled = true;
+}
+
 /* ---- UDP ---- */
 
 /* Fills the control message that makes the kernel send from `from`. */
@@ -380,12 +391,16 @@ static void handle_udp(net *n, sensor *s, size_t li)
             uint8_t unused[16];
             addr_text(&dst, dst_ip, sizeof dst_ip, &a.dst_port, unused);
             persona_result *res = &n->res;
-            sensor_handle_datagram(s, n->rx[i], n->rx_msgs[i].msg_len, &a, now, res);
+            sensor_handle_datagram(s, n->rx[i], n->rx_msgs[i].msg_len, &a, now, &n->msg, res);
+            uint64_t dialog = 0;
+            if (res->cancel_pending || res->n) dialog = sensor_dialog_key(&n->msg, a.src_bin);
+            if (res->cancel_pending && n->n_heap) cancel_delayed(n, dialog);
             for (unsigned k = 0; k < res->n; k++) {
                 const persona_response *r = &res->resp[k];
                 if (r->delay_ms > 0) {
                     delayed *d = delay_new(n, r, mono);
                     if (!d) continue;
+                    d->dialog = dialog;
                     d->listener = li;
                     memcpy(&d->to, &n->rx_from[i], sizeof d->to);
                     d->to_len = n->rx_msgs[i].msg_hdr.msg_namelen;
@@ -562,6 +577,8 @@ static void handle_conn(net *n, sensor *s, size_t ci, uint32_t events)
         persona_result *res = &n->res;
         sensor_handle_message(s, &msg, c->in + keepalive, msg.length, &c->addr, now, res);
         if (eventlog_flush(s->log) != 0) res->n = 0;
+        uint64_t dialog = sensor_dialog_key(&msg, c->addr.src_bin);
+        if (res->cancel_pending && n->n_heap) cancel_delayed(n, dialog);
         int64_t mono = sensor_mono_ms();
         for (unsigned k = 0; k < res->n; k++) {
             const persona_response *rp = &res->resp[k];
@@ -569,6 +586,7 @@ static void handle_conn(net *n, sensor *s, size_t ci, uint32_t events)
                 delayed *d = delay_new(n, rp, mono);
                 if (!d) continue;
                 d->tcp = true;
+                d->dialog = dialog;
                 d->conn = ci;
                 d->gen = c->gen;
                 heap_push(n, d);
@@ -589,7 +607,9 @@ static void run_timers(net *n)
     int64_t mono = sensor_mono_ms();
     while (n->n_heap && n->heap[0]->due <= mono) {
         delayed *d = heap_pop(n);
-        if (d->tcp) {
+        if (d->cancelled) {
+            /* withdrawn: nothing to send */
+        } else if (d->tcp) {
             conn *c = &n->conns[d->conn];
             if (c->fd >= 0 && c->gen == d->gen && conn_send(n, c, d->data, d->len) != 0)
                 conn_close(n, d->conn);

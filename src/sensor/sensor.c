@@ -128,14 +128,24 @@ int sensor_handle_message(sensor *s, const sip_msg *msg, const char *raw,
 
 int sensor_handle_datagram(sensor *s, const char *buf, size_t len,
                            const sensor_addr *a, int64_t now_ms,
-                           persona_result *res)
+                           sip_msg *msg, persona_result *res)
 {
-    static __thread sip_msg msg; /* large; one per thread, reused */
     res->n = 0;
-    if (sip_parse_datagram(buf, len, &msg) != 0) {
+    res->cancel_pending = false;
+    if (sip_parse_datagram(buf, len, msg) != 0) {
         s->received++;
-        return sensor_log_malformed(s, buf, len, msg.error ? msg.error : "invalid",
-                                    msg.error_offset, a, now_ms);
+        return sensor_log_malformed(s, buf, len, msg->error ? msg->error : "invalid",
+                                    msg->error_offset, a, now_ms);
     }
-    return sensor_handle_message(s, &msg, buf, len, a, now_ms, res);
+    return sensor_handle_message(s, msg, buf, len, a, now_ms, res);
+}
+
+uint64_t sensor_dialog_key(const sip_msg *msg, const uint8_t src[16])
+{
+    /* FNV-1a over Call-ID and source: which queued responses a CANCEL,
+     * BYE or ACK from that source for that call should withdraw. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < msg->call_id.len; i++) h = (h ^ (uint8_t)msg->call_id.p[i]) * 0x100000001b3ull;
+    for (int i = 0; i < 16; i++) h = (h ^ src[i]) * 0x100000001b3ull;
+    return h;
 }

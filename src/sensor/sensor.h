@@ -46,10 +46,16 @@ void sensor_init(sensor *s, persona *p, eventlog *log, const char *sensor_id,
  * res receives the responses to send (res->n may be 0: dropped as Asterisk
  * would, or over the source's budget). Returns 0 when the event was appended
  * to the log batch, -1 when it could not be: then res->n is set to 0, since
- * nothing is answered that is not logged. */
+ * nothing is answered that is not logged. msg is the caller's storage for
+ * the parsed message (large: keep one per thread, not on a small stack). */
 int sensor_handle_datagram(sensor *s, const char *buf, size_t len,
                            const sensor_addr *a, int64_t now_ms,
-                           persona_result *res);
+                           sip_msg *msg, persona_result *res);
+
+/* Identifies a call from one source, to match delayed responses (180,
+ * final answer) with the CANCEL/BYE/ACK that withdraws them
+ * (persona_result.cancel_pending). */
+uint64_t sensor_dialog_key(const sip_msg *msg, const uint8_t src[16]);
 
 /* The same for a message already framed and parsed from a TCP stream. */
 int sensor_handle_message(sensor *s, const sip_msg *msg, const char *raw,

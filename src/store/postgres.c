@@ -107,7 +107,7 @@ static const char MIGRATION_1[] =
     "CREATE INDEX events_ts ON events (ts);\n"
     "CREATE INDEX events_src ON events (src_ip_id, ts);\n"
     "CREATE INDEX events_method ON events (method_id, ts);\n"
-    "CREATE INDEX events_dialed ON events (ruri_user_id);\n"
+    "CREATE INDEX events_dialed ON events (ruri_user_id) WHERE ruri_user_id IS NOT NULL;\n"
     "CREATE INDEX events_ua ON events (ua_id);\n";
 
 static const char MIGRATION_2[] =
