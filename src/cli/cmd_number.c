@@ -16,8 +16,8 @@ static void usage(FILE *f)
     fprintf(f,
         "Usage: sipsnare number [--json] [--home CC] [--categories FILE] [DIALSTRING...]\n"
         "\n"
-        "Reads dial strings (the arguments, else one per line from stdin) and\n"
-        "prints for each, in input order:\n"
+        "Reads dial strings: the arguments, else one per line from stdin ('-'\n"
+        "among the arguments reads stdin there). Prints for each, in input order:\n"
         "  input  e164  prefix  country  type  category\n"
         "separated by tabs, '-' for an empty field; with --json one object per line.\n"
         "\n"
@@ -86,6 +86,20 @@ static void print_one(num_ctx *ctx, const char *in, int json)
     fputs("}\n", stdout);
 }
 
+/* One dial string per line. */
+static void read_stdin(num_ctx *ctx, int json)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, stdin)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        print_one(ctx, line, json);
+    }
+    free(line);
+}
+
 int number_main(int argc, char **argv)
 {
     int json = 0, i;
@@ -126,18 +140,14 @@ int number_main(int argc, char **argv)
         }
     }
     if (i < argc) {
-        for (; i < argc; i++)
-            print_one(ctx, argv[i], json);
-    } else {
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
-        while ((n = getline(&line, &cap, stdin)) >= 0) {
-            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-                line[--n] = '\0';
-            print_one(ctx, line, json);
+        for (; i < argc; i++) {
+            if (strcmp(argv[i], "-") == 0)
+                read_stdin(ctx, json);
+            else
+                print_one(ctx, argv[i], json);
         }
-        free(line);
+    } else {
+        read_stdin(ctx, json);
     }
     num_ctx_free(ctx);
     return fflush(stdout) == 0 ? 0 : 1;

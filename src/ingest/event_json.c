@@ -13,6 +13,9 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -211,8 +214,25 @@ static int string(jp *j, store_str *out)
     const unsigned char *e = (const unsigned char *)j->end;
     const unsigned char *begin = p;
     const char *quote = j->p;
-    /* the common case: plain ASCII up to the closing quote, a view; eight
+    /* the common case: plain ASCII up to the closing quote, a view; many
      * bytes at a time while none is a quote, backslash, control or >= 0x80 */
+#if defined(__SSE2__)
+    const __m128i quote16 = _mm_set1_epi8('"'), bslash16 = _mm_set1_epi8('\\');
+    const __m128i space16 = _mm_set1_epi8(0x20);
+    while (e - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* signed compare: bytes >= 0x80 are negative, so "< 0x20" too */
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote16),
+                                                _mm_cmpeq_epi8(v, bslash16)),
+                                   _mm_cmplt_epi8(v, space16));
+        int mask = _mm_movemask_epi8(hit);
+        if (mask) {
+            p += __builtin_ctz((unsigned)mask);
+            break;
+        }
+        p += 16;
+    }
+#endif
     while (e - p >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);

@@ -553,12 +553,16 @@ ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *
     if (last_len > len)
         last_len = 0; /* caller error: rescan everything */
 
-    if (last_len > start && msg->header_length > 0 && msg->offset == start &&
+    /* What the previous NEED_MORE left in msg (sip.h) says where to look:
+     *  - headers complete, body short: header_length is where they end;
+     *  - headers incomplete: header_length 0 and length = the bytes seen.
+     * msg may also hold another connection's result (a caller that shares
+     * one msg); anything that does not match is ignored and the search
+     * starts over at the message start: slower, never wrong. */
+    if (last_len > start && msg->offset == start && msg->header_length > 0 &&
         start + msg->header_length <= last_len) {
-        /* The earlier call found the header section complete and waited for
-         * the body (sip.h: same msg between NEED_MORE calls). Its empty
-         * line is before last_len, so the resumed search below would miss
-         * it, or find an empty line inside the body. Check that an empty
+        /* Headers were complete: the resumed search would miss their
+         * empty line, or find one inside the body. Check that an empty
          * line really ends there before trusting it. */
         size_t e = start + msg->header_length;
         if (e - start >= 2 && buf[e - 1] == '\n' &&
@@ -571,11 +575,12 @@ ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *
         }
     }
     if (hend == 0 && start < len) {
-        /* Resume where the last call stopped; the 3 bytes before last_len
-         * may hold the start of the empty line ("\n\r" of "\n\r\n"). */
-        size_t from = last_len > 3 ? last_len - 3 : 0;
-        if (from < start)
-            from = start;
+        size_t from = start;
+        if (last_len > start && msg->offset == start && msg->header_length == 0 &&
+            msg->length == last_len && last_len > 3 && last_len - 3 > start)
+            /* No empty line in the first last_len bytes: resume there. The
+             * 3 bytes before may hold its start ("\n\r" of "\n\r\n"). */
+            from = last_len - 3;
         hend = find_header_end(buf, from, len);
     }
 
@@ -584,6 +589,7 @@ ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *
     if (hend == 0) {
         if (len - start > SIP_MAX_MESSAGE)
             return fail(msg, buf, buf + start, "header section too long");
+        msg->length = len; /* "no empty line in these bytes", for the next call */
         return SIP_PARSE_NEED_MORE;
     }
     const char *he;

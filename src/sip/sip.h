@@ -294,12 +294,15 @@ int sip_parse_datagram(const char *buf, size_t len, sip_msg *msg);
  * last_len is how many bytes of buf the caller already offered in an
  * earlier call that returned NEED_MORE (0 the first time): the search for
  * the end of the headers resumes there instead of rescanning.
- * Pass the same msg, untouched, to the calls that follow a NEED_MORE: when
- * the headers were complete and only the body was short, NEED_MORE leaves
- * msg->offset, header_length, content_length and length (the total the
- * message needs, from msg->offset) set, and the next call relies on them
- * instead of rescanning (it returns NEED_MORE again in O(1) while the body
- * is still short).
+ * To resume, the next call also reads what NEED_MORE left in msg: when only
+ * the body was short, msg->offset, header_length, content_length and length
+ * (the total the message needs, from msg->offset) are set, and while the
+ * body is still short the next call answers NEED_MORE in O(1); when the
+ * headers were incomplete, header_length is 0 and length is len. So pass
+ * the same msg, untouched, to the calls of one stream; a msg that holds
+ * something else (one msg shared by several connections) is detected and
+ * the search then starts over from the message start: correct, only
+ * slower.
  * Returns the bytes consumed (> 0), SIP_PARSE_NEED_MORE or
  * SIP_PARSE_INVALID. */
 ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *msg);

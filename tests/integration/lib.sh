@@ -30,7 +30,8 @@ finish() {
         rm -rf "$WORK"
     fi
     echo "$TEST_NAME: $T_PASSED passed, $T_FAILED failed"
-    [ "$T_FAILED" -eq 0 ]
+    [ "$T_FAILED" -eq 0 ] && exit 0
+    exit 1
 }
 trap 'finish' EXIT
 

@@ -34,7 +34,7 @@ for f in sorted(os.listdir(d)):
     if f.endswith(".sip"):
         s.sendto(open(os.path.join(d, f), "rb").read(), ("127.0.0.1", port))
 PY
-out=$(timeout 10 sipsak -s "sip:100@127.0.0.1:$PORT" 2>&1)
+out=$(timeout 10 sipsak -vv -s "sip:100@127.0.0.1:$PORT" 2>&1)
 check "still answering after the RFC 4475 messages" grep -q "200 OK" <<<"$out"
 check "event log is valid JSON lines" log_is_valid_json
 stop_sensor

@@ -18,8 +18,10 @@ hwm=$(awk '/VmHWM/{print $2}' "/proc/$SENSOR_PID/status")
 rss=$(awk '/VmRSS/{print $2}' "/proc/$SENSOR_PID/status")
 echo "  sensor memory after the spray: peak $((hwm / 1024)) MiB, now $((rss / 1024)) MiB"
 check "peak resident memory under 64 MiB after 1M sources ($((hwm / 1024)) MiB)" test "$hwm" -lt 65536
-n=$(count_events 'e["src_ip"].startswith("127.1.") or e["src_ip"].startswith("127.2.") or e["src_ip"].startswith("127.16.")')
-check "the spray's distinct sources are in the log ($n)" test "$n" -ge 900000
+n=$(python3 -c '
+import json, sys
+print(len({json.loads(l)["src_ip"] for l in open(sys.argv[1])} - {"127.0.0.1"}))' "$WORK/events.jsonl")
+check "the spray's distinct sources are in the log ($n of 1000000)" test "$n" -ge 990000
 
 rtt() {
     python3 - "$PORT" <<'PY'

@@ -717,6 +717,51 @@ static void stream_body_wait_uses_msg(void)
     guard_free(&g);
 }
 
+/* One msg shared by two connections (as a sensor with one static msg
+ * does): whatever the other connection left in it, each stream still
+ * completes, only without the O(1) shortcut. */
+static void stream_shared_msg(void)
+{
+    static const char a[] = HDRS "Content-Length: 4" CRLF CRLF "\r\n\r\n";
+    static const char b[] = HDRS "Content-Length: 0" CRLF CRLF;
+    const size_t ahl = strlen(HDRS "Content-Length: 4" CRLF CRLF);
+    guarded ga, gb;
+    /* A: headers complete, body short */
+    guard_copy(&ga, a, ahl + 1);
+    CHECK_INT(sip_parse_stream(ga.p, ahl + 1, 0, &m), SIP_PARSE_NEED_MORE);
+    guard_free(&ga);
+    /* B: a whole message through the same msg */
+    guard_copy(&gb, b, sizeof b - 1);
+    CHECK_INT(sip_parse_stream(gb.p, gb.len, 0, &m), (ssize_t)(sizeof b - 1));
+    guard_free(&gb);
+    /* A again, last_len = what it offered before: must still complete */
+    guard_copy(&ga, a, sizeof a - 1);
+    CHECK_INT(sip_parse_stream(ga.p, ga.len, ahl + 1, &m), (ssize_t)(sizeof a - 1));
+    CHECK_VIEW(m.body, "\r\n\r\n");
+    guard_free(&ga);
+
+    /* A: headers incomplete; B: headers incomplete of another length */
+    guard_copy(&ga, a, 30);
+    CHECK_INT(sip_parse_stream(ga.p, 30, 0, &m), SIP_PARSE_NEED_MORE);
+    guard_free(&ga);
+    guard_copy(&gb, b, 20);
+    CHECK_INT(sip_parse_stream(gb.p, 20, 0, &m), SIP_PARSE_NEED_MORE);
+    guard_free(&gb);
+    guard_copy(&ga, a, sizeof a - 1);
+    CHECK_INT(sip_parse_stream(ga.p, ga.len, 30, &m), (ssize_t)(sizeof a - 1));
+    guard_free(&ga);
+    /* A: body wait; B: headers incomplete; A resumes */
+    guard_copy(&ga, a, ahl + 2);
+    CHECK_INT(sip_parse_stream(ga.p, ahl + 2, 0, &m), SIP_PARSE_NEED_MORE);
+    guard_free(&ga);
+    guard_copy(&gb, b, 25);
+    CHECK_INT(sip_parse_stream(gb.p, 25, 0, &m), SIP_PARSE_NEED_MORE);
+    guard_free(&gb);
+    guard_copy(&ga, a, sizeof a - 1);
+    CHECK_INT(sip_parse_stream(ga.p, ga.len, ahl + 2, &m), (ssize_t)(sizeof a - 1));
+    guard_free(&ga);
+}
+
 /* Every prefix of a message, as a datagram and as a stream: no over-read
  * (guard page), a stream prefix is NEED_MORE until the message is whole. */
 static void every_prefix(void)
@@ -775,6 +820,7 @@ CHECK_MAIN("test_sip_parse",
     {"empty datagram and keep-alives", empty_and_keepalive},
     {"stream: pipelining, NEED_MORE, last_len", stream_framing},
     {"stream: body wait keeps the header end", stream_body_wait_uses_msg},
+    {"stream: one msg shared by two connections", stream_shared_msg},
     {"every prefix: datagram and stream", every_prefix},
     {"IPv6 references and ports", ipv6_and_ports},
 )
