@@ -117,7 +117,7 @@ check "PostgreSQL (unix socket): every event added" summary_is "$out" "$n" "$n" 
 out=$(ingest --db "$PG_TCP_URL" "$WORK/log.gz")
 check "PostgreSQL (127.0.0.1, gzip): nothing added, all duplicates" summary_is "$out" "$n" 0 "$n" 0
 check "PostgreSQL holds each event once" test "$(pg_psql -Atc 'SELECT count(*) FROM events')" -eq "$n"
-pg_counts=$(pg_psql -At -F'|' -c "SELECT coalesce(method, '-'), count(*) FROM events_v GROUP BY 1 ORDER BY 1 COLLATE \"C\"")
+pg_counts=$(pg_psql -At -F'|' -c "SELECT coalesce(method, '-'), count(*) FROM events_v GROUP BY 1 ORDER BY coalesce(method, '-') COLLATE \"C\"")
 check "PostgreSQL per-method counts equal SQLite's" test "$pg_counts" = "$db_counts"
 check "PostgreSQL: events without User-Agent stay NULL" \
     test "$(pg_psql -Atc 'SELECT count(*) FROM events_v WHERE user_agent IS NULL')" -eq "$no_ua"
