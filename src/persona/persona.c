@@ -19,7 +19,7 @@ void persona_config_defaults(persona_config *cfg)
     snprintf(cfg->version, sizeof cfg->version, "%s", "16.30.1");
     snprintf(cfg->realm, sizeof cfg->realm, "%s", "asterisk"); /* DEFAULT_REALM */
     cfg->alwaysauthreject = false;
-    cfg->allowguest = false;
+    cfg->allowguest = true;   /* chan_sip DEFAULT_ALLOWGUEST; lets svwar -m INVITE enumerate */
     cfg->invite_final_code = 503;
     cfg->invite_hangup_cause = 34;   /* AST_CAUSE_CONGESTION */
     cfg->ring_ms = 0;

@@ -62,7 +62,7 @@ typedef struct {
 } persona_config;
 
 /* Fills cfg with Asterisk's defaults (chan_sip 16.30.1, realm asterisk,
- * alwaysauthreject=no, allowguest=no, 503/34). Extensions are left empty. */
+ * alwaysauthreject=no, allowguest=yes, 503/34). Extensions are left empty. */
 void persona_config_defaults(persona_config *cfg);
 
 /* The packet's addresses as text; local_ip is the honeypot address the

@@ -914,6 +914,7 @@ static void test_svcrack_bruteforce(void)
 }
 
 static void allow_guests(persona_config *c) { c->allowguest = true; }
+static void no_guests(persona_config *c) { c->allowguest = false; }
 
 /* svwar: the random calibration extension gets the same line every time,
  * known ones 401 (REGISTER, INVITE) or 200 (OPTIONS). */
@@ -976,7 +977,7 @@ static void test_svwar_calibration(void)
 
     /* Without guests (and alwaysauthreject=no) an unknown caller's INVITE
      * is refused with 403: svwar's INVITE mode cannot calibrate. */
-    p = new_default(11, NULL);
+    p = new_default(11, no_guests);
     const char *r = build("INVITE sip:4090393446@127.0.0.1 SIP/2.0",
                           "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-458400298;rport",
                           "To: \"4090393446\"<sip:4090393446@127.0.0.1>",
