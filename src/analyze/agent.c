@@ -3,6 +3,7 @@
  * rules are in docs/ANALYSIS.md, "User agents").
  */
 #include "analyze/agent.h"
+#include "util/datapath.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -141,25 +142,8 @@ fail:
 
 ag_db *ag_db_load_default(char *err, size_t errlen)
 {
-    char paths[6][PATH_MAX];
-    size_t n = 0;
-    const char *env = getenv("SIPSNARE_DATADIR");
-    if (env && *env)
-        snprintf(paths[n++], PATH_MAX, "%s/agents.tsv", env);
-    snprintf(paths[n++], PATH_MAX, "data/agents.tsv");
-    char exe[PATH_MAX];
-    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (l > 0) {
-        exe[l] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(paths[n++], PATH_MAX, "%.*s/../data/agents.tsv", PATH_MAX - 32, exe);
-            snprintf(paths[n++], PATH_MAX, "%.*s/../../data/agents.tsv", PATH_MAX - 32, exe);
-        }
-    }
-    snprintf(paths[n++], PATH_MAX, "/usr/local/share/sipsnare/agents.tsv");
-    snprintf(paths[n++], PATH_MAX, "/usr/share/sipsnare/agents.tsv");
+    char paths[DATAPATH_MAX_CANDIDATES][PATH_MAX];
+    size_t n = datapath_candidates("agents.tsv", paths, DATAPATH_MAX_CANDIDATES);
     for (size_t i = 0; i < n; i++)
         if (access(paths[i], R_OK) == 0)
             return ag_db_load(paths[i], err, errlen);

@@ -2,6 +2,7 @@
  * ipinfo.c - source address -> country, ASN (ipinfo.h).
  */
 #include "enrich/ipinfo.h"
+#include "util/datapath.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -651,25 +652,8 @@ fail:
 
 int ipdb_add_default(ipdb *db, char *err, size_t errlen)
 {
-    char dirs[6][PATH_MAX];
-    size_t n = 0;
-    const char *env = getenv("SIPSNARE_DATADIR");
-    if (env && *env)
-        snprintf(dirs[n++], PATH_MAX, "%s/ipdb", env);
-    snprintf(dirs[n++], PATH_MAX, "data/ipdb");
-    char exe[PATH_MAX];
-    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (l > 0) {
-        exe[l] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(dirs[n++], PATH_MAX, "%.*s/../data/ipdb", PATH_MAX - 32, exe);
-            snprintf(dirs[n++], PATH_MAX, "%.*s/../../data/ipdb", PATH_MAX - 32, exe);
-        }
-    }
-    snprintf(dirs[n++], PATH_MAX, "/usr/local/share/sipsnare/ipdb");
-    snprintf(dirs[n++], PATH_MAX, "/usr/share/sipsnare/ipdb");
+    char dirs[DATAPATH_MAX_CANDIDATES][PATH_MAX];
+    size_t n = datapath_candidates("ipdb", dirs, DATAPATH_MAX_CANDIDATES);
     for (size_t i = 0; i < n; i++) {
         char p4[PATH_MAX + 32], p6[PATH_MAX + 32];
         snprintf(p4, sizeof p4, "%.4000s/ipv4.txt.gz", dirs[i]);

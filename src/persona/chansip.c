@@ -481,15 +481,7 @@ static void cs_put_contact(cs_ctx *c, wbuf *w, const char *exten, size_t n)
         cs_put_uri_user(w, exten, n);
         wb_put(w, "@", 1);
     }
-    if (addr_is_ipv6(ip)) {
-        wb_put(w, "[", 1);
-        wb_puts(w, ip);
-        wb_put(w, "]", 1);
-    } else {
-        wb_puts(w, ip);
-    }
-    wb_put(w, ":", 1);
-    wb_u32(w, c->peer->local_port);
+    wb_hostport(w, ip, c->peer->local_port);
     const char *t = c->peer->transport;
     if (t && strcasecmp(t, "UDP") != 0) {
         wb_puts(w, ";transport=");

@@ -171,6 +171,8 @@ void wb_puts(wbuf *w, const char *s);
 void wb_str(wbuf *w, sip_str s);
 void wb_u32(wbuf *w, uint32_t v);
 void wb_hex8(wbuf *w, uint32_t v);  /* "%08x" */
+/* "ip:port", IPv6 in brackets: the host part of our Contact URIs. */
+void wb_hostport(wbuf *w, const char *ip, uint32_t port);
 /* "Name: value\r\n" */
 void wb_header(wbuf *w, const char *name, const char *value);
 /* Date: in chan_sip's and pjsip's format, "%a, %d %b %Y %T GMT". */

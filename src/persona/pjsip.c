@@ -546,15 +546,7 @@ static void pj_put_contact(pj_ctx *c, wbuf *w)
 {
     const char *ip = c->peer->local_ip ? c->peer->local_ip : "";
     wb_puts(w, "Contact: <sip:");
-    if (addr_is_ipv6(ip)) {
-        wb_put(w, "[", 1);
-        wb_puts(w, ip);
-        wb_put(w, "]", 1);
-    } else {
-        wb_puts(w, ip);
-    }
-    wb_put(w, ":", 1);
-    wb_u32(w, c->peer->local_port);
+    wb_hostport(w, ip, c->peer->local_port);
     if (c->peer->transport && strcasecmp(c->peer->transport, "UDP") != 0) {
         wb_puts(w, ";transport=");
         for (const char *t = c->peer->transport; *t; t++) {

@@ -241,6 +241,19 @@ const char *text_ifind(const char *h, size_t hlen, const char *needle, size_t *a
     return NULL;
 }
 
+void wb_hostport(wbuf *w, const char *ip, uint32_t port)
+{
+    if (addr_is_ipv6(ip)) {
+        wb_put(w, "[", 1);
+        wb_puts(w, ip);
+        wb_put(w, "]", 1);
+    } else {
+        wb_puts(w, ip);
+    }
+    wb_put(w, ":", 1);
+    wb_u32(w, port);
+}
+
 bool addr_is_ipv6(const char *a)
 {
     return a && strchr(a, ':') != NULL;
