@@ -442,6 +442,9 @@ int main(void)
         if (!mkdtemp(dir))
             die("mkdtemp: %s", strerror(errno));
     }
+    /* the PostgreSQL cluster inside belongs to the postgres user when run
+     * as root: it must be able to reach it */
+    chmod(dir, 0711);
     if (access(prog, X_OK) != 0)
         die("%s not found (make first, or set SIPSNARE)", prog);
     if (system("command -v sqlite3 >/dev/null") != 0)

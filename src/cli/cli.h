@@ -10,5 +10,6 @@ int run_main(int argc, char **argv);
 int honeyd_main(int argc, char **argv);
 int ingest_main(int argc, char **argv);
 int number_main(int argc, char **argv);
+int ship_main(int argc, char **argv);
 
 #endif

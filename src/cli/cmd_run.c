@@ -13,6 +13,7 @@
 #include "sensor/net.h"
 #include "sensor/privdrop.h"
 #include "sensor/sensor.h"
+#include "sensor/shipper.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SIPSNARE_ASAN 1
@@ -210,6 +211,9 @@ int run_main(int argc, char **argv)
         net_listener_describe(n, i, desc, sizeof desc);
         fprintf(stderr, "sipsnare: listening on %s\n", desc);
     }
+    /* [store]: the shipper runs as a child, started before seccomp (it must
+     * connect) and dropping privileges itself (docs/HONEYNET.md) */
+    shipper_spawn(&ctx.cfg);
     char err[256];
     if (privdrop_to_user(ctx.cfg.user, err, sizeof err) != 0) {
         fprintf(stderr, "sipsnare: %s\n", err);

@@ -19,6 +19,7 @@ static const struct {
     {"run", run_main, "run the honeypot sensor (UDP and TCP, IPv4 and IPv6)"},
     {"honeyd", honeyd_main, "answer as a Honeyd service script (stdin/stdout)"},
     {"ingest", ingest_main, "load sensor event logs (JSON lines, .gz, .zst) into the store"},
+    {"ship", ship_main, "deliver a sensor's event log to the central store ([store])"},
     {"number", number_main, "normalise dial strings: E.164, prefix, country, type"},
     {"version", version_main, "print the version"},
     {"help", help_main, "show this list"},

@@ -57,6 +57,7 @@ static const char *const warning_names[] = {
     "bare_lf",            /* SIP_WARN_BARE_LF */
     "missing_header",     /* SIP_WARN_MISSING_HEADER */
     "ruri_headers",       /* SIP_WARN_RURI_HEADERS */
+    "bad_date",           /* SIP_WARN_BAD_DATE */
 };
 
 const char *event_warning_name(unsigned bit)

@@ -132,6 +132,7 @@ typedef struct {
     bool listen_set;               /* the file's first listen= replaced the defaults */
     uint64_t seen;                 /* keys[] already set (duplicates)      */
     size_t import_bytes;
+    unsigned store_line;           /* line of the first [store] header, 0 if none */
 } loader;
 
 /* Writes "FILE:LINE: message" (or "FILE: message" for line 0). */
@@ -194,6 +195,8 @@ void sensor_config_defaults(struct sensor_config *cfg)
     cfg->limits.max_tcp_connections = 1024;
     cfg->limits.tcp_idle_s = 30;
     cfg->limits.max_message = 65535;
+    cfg->store.batch = 5000;
+    cfg->store.retry_max_s = 30;
 }
 
 void sensor_config_free(struct sensor_config *cfg)
@@ -366,11 +369,11 @@ static int value_uint(loader *ld, const char *key, const char *v, unsigned long 
 
 /* ---- INI keys ------------------------------------------------------------ */
 
-enum section { SEC_NONE, SEC_SENSOR, SEC_PERSONA, SEC_EXTENSIONS, SEC_LIMITS };
+enum section { SEC_NONE, SEC_SENSOR, SEC_PERSONA, SEC_EXTENSIONS, SEC_LIMITS, SEC_STORE };
 
 static const char *const section_names[] = {
     [SEC_SENSOR] = "sensor", [SEC_PERSONA] = "persona",
-    [SEC_EXTENSIONS] = "extensions", [SEC_LIMITS] = "limits",
+    [SEC_EXTENSIONS] = "extensions", [SEC_LIMITS] = "limits", [SEC_STORE] = "store",
 };
 
 enum key_type { K_STR, K_BOOL, K_UINT, K_U32, K_SIZE, K_LISTEN, K_COUNTRY, K_KIND, K_REALM, K_POW2 };
@@ -408,6 +411,10 @@ static const struct key_def {
     {SEC_LIMITS, "max_tcp_connections", K_UINT, CFG(limits.max_tcp_connections), 1, 1000000},
     {SEC_LIMITS, "tcp_idle_s", K_UINT, CFG(limits.tcp_idle_s), 1, 86400},
     {SEC_LIMITS, "max_message", K_SIZE, CFG(limits.max_message), 1024, SIP_MAX_MESSAGE},
+    {SEC_STORE, "target", K_STR, CFG(store.target), 1, 0},
+    {SEC_STORE, "state", K_STR, CFG(store.state_path), 1, 0},
+    {SEC_STORE, "batch", K_UINT, CFG(store.batch), 1, 100000},
+    {SEC_STORE, "retry_max_s", K_UINT, CFG(store.retry_max_s), 1, 3600},
 };
 
 static int set_key(loader *ld, const struct key_def *k, const char *v)
@@ -1058,11 +1065,13 @@ static int ini_section(loader *ld, char *s, enum section *sec)
     for (size_t i = 1; i < sizeof section_names / sizeof section_names[0]; i++) {
         if (strcasecmp(name, section_names[i]) == 0) {
             *sec = (enum section)i;
+            if (*sec == SEC_STORE && ld->store_line == 0)
+                ld->store_line = ld->line;
             return 0;
         }
     }
     return fail_at(ld, ld->path, ld->line,
-                   "unknown section [%s] (known: sensor, persona, extensions, limits)", name);
+                   "unknown section [%s] (known: sensor, persona, extensions, limits, store)", name);
 }
 
 static int ini_entry(loader *ld, enum section sec, char *s)
@@ -1133,6 +1142,13 @@ int sensor_config_load(const char *path, struct sensor_config *cfg, char *err, s
     }
     if (ret == 0 && rc != 0)
         ret = read_error(&ld, path, ld.line + 1, rc);
+    if (ret == 0 && ld.store_line) {
+        /* [store] turns shipping on; it makes no sense without a target */
+        if (tmp->store.target[0] == '\0')
+            ret = fail_at(&ld, path, ld.store_line, "[store] needs a target (target = postgresql://...)");
+        else
+            tmp->store.enabled = true;
+    }
     fclose(f);
     free(ld.ext_line);
     if (ret != 0) {

@@ -42,6 +42,15 @@ struct sensor_limits {
     size_t max_message;            /* TCP framing limit                     */
 };
 
+/* [store]: deliver the event log to a central store (docs/HONEYNET.md). */
+struct store_target {
+    char target[1024];             /* "postgresql://..." or an SQLite path   */
+    char state_path[PATH_MAX];     /* shipped offset; "" = log_path + ".ship" */
+    unsigned batch;                /* events per transaction, default 5000   */
+    unsigned retry_max_s;          /* longest retry backoff, default 30      */
+    bool enabled;                  /* the file has [store] with a target     */
+};
+
 struct sensor_config {
     char sensor_id[64];            /* default: the host name               */
     char log_path[PATH_MAX];       /* default "sipsnare-events.jsonl"       */
@@ -55,6 +64,7 @@ struct sensor_config {
      * malloc'd and owned by this struct (sensor_config_free). */
     persona_config persona;
     struct sensor_limits limits;   /* 50 pps, 20000 B/s, 1024, 30 s, 65535 */
+    struct store_target store;     /* [store]; disabled by default          */
 };
 
 /* Fills cfg with the defaults above (no extensions). */

@@ -93,7 +93,7 @@ int64_t dimcache_get(const dimcache *c, const void *key, size_t len)
         const slot *s = &c->slots[i];
         if (s->hash == 0)
             return -1;
-        if (s->hash == h && s->len == len && memcmp(c->arena + s->off, key, len) == 0)
+        if (s->hash == h && s->len == len && dimcache_equal(c->arena + s->off, key, len))
             return s->id;
     }
 }
@@ -141,7 +141,7 @@ int dimcache_put(dimcache *c, const void *key, size_t len, int64_t id)
         slot *s = &c->slots[i];
         if (s->hash == 0)
             break;
-        if (s->hash == h && s->len == len && memcmp(c->arena + s->off, key, len) == 0) {
+        if (s->hash == h && s->len == len && dimcache_equal(c->arena + s->off, key, len)) {
             s->id = id;
             return 0;
         }

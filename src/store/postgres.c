@@ -456,7 +456,7 @@ static int64_t cached(pg *g, enum store_ref ref, store_str v, int64_t sensor_id)
 {
     memo *m = &g->memo[ref];
     if (m->id >= 0 && m->len == v.len && m->sensor_id == sensor_id &&
-        memcmp(m->key, v.p, v.len) == 0)
+        dimcache_equal(m->key, v.p, v.len))
         return m->id;
     enum store_dim d = store_refs[ref].dim;
     char kbuf[8 + STORE_VALUE_MAX];

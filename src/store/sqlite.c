@@ -5,11 +5,17 @@
  * begin/commit), dimension ids from an in-memory cache (dimcache.h) with a
  * one-entry memo per column in front of it (REGISTER floods repeat the same
  * values event after event), WAL with synchronous=NORMAL. When a bulk load
- * starts on an empty events table the secondary indexes are dropped and
- * rebuilt at its end: building an index by sorting once is much cheaper
- * than keeping five B-trees up to date through millions of random inserts.
- * The identity index (run_id, seq) is always kept: it is what makes a
- * repeated load add nothing, and it is filled almost in order anyway.
+ * starts on an empty events table the indexes with random keys (source,
+ * method, dialed number, agent) are dropped and rebuilt at its end:
+ * building an index by sorting once costs about half of keeping it up to
+ * date through millions of random inserts (the time index, filled in
+ * order, stays).
+ * The identity index (run_id, seq) goes too: while the load fills an
+ * empty table, the only possible duplicates are within the load itself,
+ * and a set of (run, seq) intervals in memory (seqset.h) finds them at a
+ * fraction of the cost of a B-tree; the unique index is built at the end.
+ * Loads into a table that has events keep every index and let the unique
+ * index reject what is already stored (INSERT OR IGNORE).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -17,15 +23,18 @@
 #include <string.h>
 
 #include "store/dimcache.h"
+#include "store/seqset.h"
 #include "store/store_int.h"
 
 enum {
     DIMCACHE_MAX = 1 << 20,    /* entries per dimension kept in memory */
     MEMO_MAX = 256,            /* longer values skip the per-column memo */
+    SEQSET_MAX = 4 << 20,      /* intervals (16 bytes each) before a bulk load
+                                  falls back to the unique index */
 };
 
 /* The secondary indexes of events: in migration 1 and rebuilt after a bulk
- * load into an empty table (SECONDARY_INDEXES below). */
+ * load into an empty table (INDEXES below). */
 #define IDX_TS "CREATE INDEX IF NOT EXISTS events_ts ON events (ts);\n"
 #define IDX_SRC "CREATE INDEX IF NOT EXISTS events_src ON events (src_ip_id, ts);\n"
 #define IDX_METHOD "CREATE INDEX IF NOT EXISTS events_method ON events (method_id, ts);\n"
@@ -35,12 +44,23 @@ enum {
     "  WHERE ruri_user_id IS NOT NULL;\n"
 #define IDX_UA "CREATE INDEX IF NOT EXISTS events_ua ON events (ua_id);\n"
 
+#define IDX_IDENTITY \
+    "CREATE UNIQUE INDEX IF NOT EXISTS events_identity ON events (run_id, seq);\n"
+
+/* Every index of events, the identity first. A bulk load into an empty
+ * table drops those marked `drop` and builds them at its end (and an open
+ * rebuilds any that an interrupted load left out). The time index stays:
+ * logs come in time order, so its entries are appended, which costs about
+ * nothing, where building it by a sort would not. */
 static const struct {
     const char *name, *create;
-} SECONDARY_INDEXES[] = {
-    {"events_ts", IDX_TS}, {"events_src", IDX_SRC}, {"events_method", IDX_METHOD},
-    {"events_dialed", IDX_DIALED}, {"events_ua", IDX_UA},
+    int drop;
+} INDEXES[] = {
+    {"events_identity", IDX_IDENTITY, 1}, {"events_ts", IDX_TS, 0},
+    {"events_src", IDX_SRC, 1}, {"events_method", IDX_METHOD, 1},
+    {"events_dialed", IDX_DIALED, 1}, {"events_ua", IDX_UA, 1},
 };
+#define N_INDEXES (sizeof INDEXES / sizeof INDEXES[0])
 
 #define DIM_TABLE(t, id) \
     "CREATE TABLE " t " (" id " INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);\n"
@@ -109,8 +129,7 @@ static const char MIGRATION_1[] =
     "  truncated INTEGER,\n"
     "  raw TEXT\n"
     ");\n"
-    "CREATE UNIQUE INDEX events_identity ON events (run_id, seq);\n"
-    IDX_TS IDX_SRC IDX_METHOD IDX_DIALED IDX_UA;
+    IDX_IDENTITY IDX_TS IDX_SRC IDX_METHOD IDX_DIALED IDX_UA;
 
 static const char MIGRATION_2[] =
     "CREATE VIEW events_v AS SELECT\n"
@@ -154,15 +173,23 @@ static const struct store_migration MIGRATIONS[] = {
     {2, "view events_v", MIGRATION_2},
 };
 
-/* Columns of the insert, in bind order (after the REF_COUNT... see bind_event). */
-static const char INSERT_EVENT[] =
-    "INSERT OR IGNORE INTO events (ts, seq, src_port, dst_port, from_tag, call_id, cseq,\n"
-    "  response, answered, dial_external, extension_known, status, len, suppressed,\n"
-    "  truncated, raw, sensor_id, run_id, kind_id, transport_id, src_ip_id, dst_ip_id,\n"
-    "  method_id, ruri_id, ruri_user_id, from_user_id, to_user_id, contact_user_id, ua_id,\n"
-    "  auth_user_id, auth_realm_id, auth_algorithm_id, auth_outcome_id, warnings_id,\n"
-    "  server_id, reason_id)\n"
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+/* The insert: the scalar columns, then the ids of store_refs[] in order
+ * (bind_row). Rows go ROWS_PER_INSERT at a time in one statement, which
+ * saves the statement's setup (cursors, transaction check) per row; the
+ * rest of a batch goes one by one. */
+#define INSERT_COLUMNS \
+    "INSERT OR IGNORE INTO events (ts, seq, src_port, dst_port, from_tag, call_id, cseq,\n" \
+    "  response, answered, dial_external, extension_known, status, len, suppressed,\n" \
+    "  truncated, raw, sensor_id, run_id, kind_id, transport_id, src_ip_id, dst_ip_id,\n" \
+    "  method_id, ruri_id, ruri_user_id, from_user_id, to_user_id, contact_user_id, ua_id,\n" \
+    "  auth_user_id, auth_realm_id, auth_algorithm_id, auth_outcome_id, warnings_id,\n" \
+    "  server_id, reason_id)\nVALUES "
+#define INSERT_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+enum {
+    INSERT_PARAMS = 16 + REF_COUNT,   /* the ?s of INSERT_ROW */
+    ROWS_PER_INSERT = 32,
+};
 
 /* The last value resolved for one column of events, and its id. */
 typedef struct {
@@ -174,12 +201,18 @@ typedef struct {
 
 typedef struct {
     sqlite3 *db;
-    sqlite3_stmt *ins_event;
+    sqlite3_stmt *ins_event;       /* one row */
+    sqlite3_stmt *ins_many;        /* ROWS_PER_INSERT rows */
+    const store_event *pend[ROWS_PER_INSERT];
+    int64_t pend_ids[ROWS_PER_INSERT][REF_COUNT];
+    int npend;
     sqlite3_stmt *dim_get[DIM_COUNT];
     sqlite3_stmt *dim_put[DIM_COUNT];
     dimcache *cache[DIM_COUNT];
     memo memo[REF_COUNT];
     int rebuild_indexes;       /* load_begin dropped them */
+    seqset *seen;              /* bulk load into an empty table: (run, seq) stored */
+    int need_identity;         /* the unique index must exist before the next insert */
 } sq;
 
 static int sq_fail(store *st, sq *s, const char *what)
@@ -238,7 +271,19 @@ static int prepare_dims(store *st, sq *s)
         if (!s->cache[d] && !(s->cache[d] = dimcache_new(DIMCACHE_MAX)))
             return store_fail(st, "out of memory");
     }
-    return prepare(st, s, INSERT_EVENT, &s->ins_event);
+    static char many[sizeof INSERT_COLUMNS + ROWS_PER_INSERT * sizeof INSERT_ROW];
+    size_t n = strlen(INSERT_COLUMNS);
+    memcpy(many, INSERT_COLUMNS, n);
+    for (int r = 0; r < ROWS_PER_INSERT; r++) {
+        if (r)
+            many[n++] = ',';
+        memcpy(many + n, INSERT_ROW, sizeof INSERT_ROW - 1);
+        n += sizeof INSERT_ROW - 1;
+    }
+    many[n] = '\0';
+    if (prepare(st, s, many, &s->ins_many) != 0)
+        return -1;
+    return prepare(st, s, INSERT_COLUMNS INSERT_ROW, &s->ins_event);
 }
 
 static void sq_close(store *st)
@@ -250,6 +295,8 @@ static void sq_close(store *st)
         dimcache_free(s->cache[d]);
     }
     sqlite3_finalize(s->ins_event);
+    sqlite3_finalize(s->ins_many);
+    seqset_free(s->seen);
     sqlite3_close(s->db);
     free(s);
     st->impl = NULL;
@@ -283,7 +330,7 @@ static int sq_open(store *st, const char *path)
      * to the last checkpoint and never corrupts (sqlite.org/wal.html).
      * Reads through mmap save a system call per page. */
     return sq_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                       "PRAGMA foreign_keys = OFF; PRAGMA mmap_size = 2147483648;");
+                       "PRAGMA foreign_keys = OFF;");
 }
 
 static int sq_query(store *st, const char *sql, const char *const *params, size_t nparams,
@@ -358,7 +405,15 @@ static int sq_commit(store *st) { return sq_exec(st, "COMMIT"); }
 
 static int sq_rollback(store *st)
 {
-    forget_ids(st->impl);   /* ids handed out in this transaction are void */
+    sq *s = st->impl;
+    forget_ids(s);   /* ids handed out in this transaction are void */
+    if (s->seen) {
+        /* it holds events that are gone now: from here on the unique
+         * index finds duplicates */
+        seqset_free(s->seen);
+        s->seen = NULL;
+        s->need_identity = 1;
+    }
     return sq_exec(st, "ROLLBACK");
 }
 
@@ -382,17 +437,21 @@ static int sq_load_begin(store *st)
     int empty = 0;
     /* a big page cache keeps the B-tree pages being appended to in memory;
      * temp_store in memory for the index sorts at load_end */
-    if (sq_exec(st, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;"
+    if (sq_exec(st, getenv("SS_CACHE") ? getenv("SS_CACHE") : "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;"
                     "PRAGMA threads = 2;") != 0 ||
         events_empty(st, &empty) != 0)
         return -1;
     if (!empty)
         return 0;
     char sql[128];
+    if (!(s->seen = seqset_new()))
+        return store_fail(st, "out of memory");
     if (sq_exec(st, "BEGIN IMMEDIATE") != 0)
         return -1;
-    for (size_t i = 0; i < sizeof SECONDARY_INDEXES / sizeof SECONDARY_INDEXES[0]; i++) {
-        snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", SECONDARY_INDEXES[i].name);
+    for (size_t i = 0; i < N_INDEXES; i++) {
+        if (!INDEXES[i].drop)
+            continue;
+        snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", INDEXES[i].name);
         if (sq_exec(st, sql) != 0) {
             sq_exec(st, "ROLLBACK");
             return -1;
@@ -408,8 +467,8 @@ static int ensure_indexes(store *st)
 {
     if (sq_exec(st, "BEGIN IMMEDIATE") != 0)
         return -1;
-    for (size_t i = 0; i < sizeof SECONDARY_INDEXES / sizeof SECONDARY_INDEXES[0]; i++)
-        if (sq_exec(st, SECONDARY_INDEXES[i].create) != 0) {
+    for (size_t i = 0; i < N_INDEXES; i++)
+        if (sq_exec(st, INDEXES[i].create) != 0) {
             sq_exec(st, "ROLLBACK");
             return -1;
         }
@@ -420,6 +479,8 @@ static int sq_load_end(store *st)
 {
     sq *s = st->impl;
     int rc = 0;
+    seqset_free(s->seen);
+    s->seen = NULL;
     if (s->rebuild_indexes) {
         rc = ensure_indexes(st);
         if (rc == 0)
@@ -507,7 +568,7 @@ static int64_t ref_id(store *st, sq *s, enum store_ref ref, const store_event *e
     v.len = store_value_len(v);
     memo *m = &s->memo[ref];
     if (m->id >= 0 && m->len == v.len && m->sensor_id == sensor_id &&
-        memcmp(m->key, v.p, v.len) == 0)
+        dimcache_equal(m->key, v.p, v.len))
         return m->id;
     int64_t id = dim_resolve(st, s, store_refs[ref].dim, v, sensor_id);
     if (id >= 0 && v.len <= MEMO_MAX) {
@@ -535,47 +596,105 @@ static void bind_str(sqlite3_stmt *q, int i, store_str v)
         sqlite3_bind_text(q, i, v.p, (int)v.len, SQLITE_STATIC);
 }
 
+/* A bulk load that cannot dedupe in memory any more (a rollback, or input
+ * so out of order that the interval set grew too big) builds the unique
+ * index now and goes on with it. */
+static int identity_now(store *st, sq *s)
+{
+    seqset_free(s->seen);
+    s->seen = NULL;
+    s->need_identity = 0;
+    return sq_exec(st, IDX_IDENTITY);
+}
+
+/* Binds event e with its dimension ids at parameters first..first+INSERT_PARAMS-1. */
+static void bind_row(sqlite3_stmt *q, int first, const store_event *e, const int64_t *ids)
+{
+    int b = first;
+    bind_int(q, b++, e->ts_ms);
+    bind_int(q, b++, e->seq);
+    bind_int(q, b++, e->src_port);
+    bind_int(q, b++, e->dst_port);
+    bind_str(q, b++, e->from_tag);
+    bind_str(q, b++, e->call_id);
+    bind_int(q, b++, e->cseq);
+    bind_int(q, b++, e->response);
+    bind_int(q, b++, e->answered);
+    bind_int(q, b++, e->dial_external);
+    bind_int(q, b++, e->extension_known);
+    bind_int(q, b++, e->status);
+    bind_int(q, b++, e->len);
+    bind_int(q, b++, e->suppressed);
+    bind_int(q, b++, e->truncated);
+    bind_str(q, b++, e->raw);
+    for (int r = 0; r < REF_COUNT; r++)
+        bind_int(q, b++, ids[r] < 0 ? STORE_NULL : ids[r]);
+}
+
+/* Runs q; adds the rows it inserted to *added. */
+static int step_insert(store *st, sq *s, sqlite3_stmt *q, size_t *added)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return sq_fail(st, s, "insert into events");
+    *added += (size_t)sqlite3_changes(s->db);
+    return 0;
+}
+
+/* Inserts the pending rows: all in one statement when there are
+ * ROWS_PER_INSERT of them, else one by one. */
+static int flush_rows(store *st, sq *s, size_t *added)
+{
+    int n = s->npend;
+    s->npend = 0;
+    if (n == ROWS_PER_INSERT) {
+        for (int k = 0; k < n; k++)
+            bind_row(s->ins_many, 1 + k * INSERT_PARAMS, s->pend[k], s->pend_ids[k]);
+        return step_insert(st, s, s->ins_many, added);
+    }
+    for (int k = 0; k < n; k++) {
+        bind_row(s->ins_event, 1, s->pend[k], s->pend_ids[k]);
+        if (step_insert(st, s, s->ins_event, added) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int sq_insert(store *st, const store_event *evs, size_t n, size_t *added)
 {
     sq *s = st->impl;
-    sqlite3_stmt *q = s->ins_event;
+    if (s->need_identity && identity_now(st, s) != 0)
+        return -1;
+    s->npend = 0;
     for (size_t i = 0; i < n; i++) {
         const store_event *e = &evs[i];
-        int b = 1;
-        bind_int(q, b++, e->ts_ms);
-        bind_int(q, b++, e->seq);
-        bind_int(q, b++, e->src_port);
-        bind_int(q, b++, e->dst_port);
-        bind_str(q, b++, e->from_tag);
-        bind_str(q, b++, e->call_id);
-        bind_int(q, b++, e->cseq);
-        bind_int(q, b++, e->response);
-        bind_int(q, b++, e->answered);
-        bind_int(q, b++, e->dial_external);
-        bind_int(q, b++, e->extension_known);
-        bind_int(q, b++, e->status);
-        bind_int(q, b++, e->len);
-        bind_int(q, b++, e->suppressed);
-        bind_int(q, b++, e->truncated);
-        bind_str(q, b++, e->raw);
-        int64_t sensor_id = -2;
+        int64_t *ids = s->pend_ids[s->npend];
         for (int r = 0; r < REF_COUNT; r++) {
-            int64_t id = ref_id(st, s, (enum store_ref)r, e, r == REF_RUN ? sensor_id : 0);
-            if (id == -1) {
-                sqlite3_clear_bindings(q);
+            /* a run's key holds its sensor's id, resolved just before */
+            ids[r] = ref_id(st, s, (enum store_ref)r, e, r == REF_RUN ? ids[REF_SENSOR] : 0);
+            if (ids[r] == -1)
                 return -1;
-            }
-            if (r == REF_SENSOR)
-                sensor_id = id;
-            bind_int(q, b++, id == -2 ? STORE_NULL : id);
         }
-        int rc = sqlite3_step(q);
-        sqlite3_reset(q);
-        if (rc != SQLITE_DONE)
-            return sq_fail(st, s, "insert into events");
-        *added += (size_t)sqlite3_changes(s->db);
+        if (s->seen) {
+            int fresh = seqset_add(s->seen, ids[REF_RUN], e->seq);
+            if (fresh < 0)
+                return store_fail(st, "out of memory");
+            if (fresh == 0)
+                continue;   /* repeated within this load */
+            if (seqset_intervals(s->seen) > SEQSET_MAX) {
+                int at = s->npend;
+                if (flush_rows(st, s, added) != 0 || identity_now(st, s) != 0)
+                    return -1;
+                /* the rows before were flushed: this one moves to the front */
+                memmove(s->pend_ids[0], s->pend_ids[at], sizeof s->pend_ids[0]);
+            }
+        }
+        s->pend[s->npend++] = e;
+        if (s->npend == ROWS_PER_INSERT && flush_rows(st, s, added) != 0)
+            return -1;
     }
-    return 0;
+    return flush_rows(st, s, added);
 }
 
 /* After the migrations: the statements, and the secondary indexes when an
@@ -587,12 +706,12 @@ static int sq_ready(store *st)
         return -1;
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
-                           "name IN ('events_ts', 'events_src', 'events_method', "
-                           "'events_dialed', 'events_ua')", -1, &q, NULL) != SQLITE_OK)
+                           "tbl_name = 'events' AND name LIKE 'events\\_%' ESCAPE '\\'",
+                           -1, &q, NULL) != SQLITE_OK)
         return sq_fail(st, s, "sqlite_master");
     int have = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
     sqlite3_finalize(q);
-    if (have == (int)(sizeof SECONDARY_INDEXES / sizeof SECONDARY_INDEXES[0]))
+    if (have == (int)N_INDEXES)
         return 0;
     return ensure_indexes(st);
 }

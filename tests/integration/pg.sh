@@ -38,6 +38,11 @@ pg_start() {
         fi
         chown postgres: "$PG_DIR"
         PG_RUN_AS=(runuser -u postgres --)
+        if ! "${PG_RUN_AS[@]}" test -w "$PG_DIR"; then
+            echo "pg_start: the postgres user cannot reach $PG_DIR (a parent directory" \
+                 "is not searchable by others)" >&2
+            return 1
+        fi
     fi
     if ! "${PG_RUN_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U sipsnare -A trust -E UTF8 \
             --no-locale >"$PG_DIR/initdb.log" 2>&1; then

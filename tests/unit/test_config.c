@@ -321,7 +321,7 @@ static void test_extensions(void)
 static void test_errors(void)
 {
     CHECK_ERROR("[sensor]\nlog_raw = maybe\n", "e.conf:2: log_raw: expected yes or no, got 'maybe'");
-    CHECK_ERROR("\n\n[bogus]\n", "e.conf:3: unknown section [bogus] (known: sensor, persona, extensions, limits)");
+    CHECK_ERROR("\n\n[bogus]\n", "e.conf:3: unknown section [bogus] (known: sensor, persona, extensions, limits, store)");
     CHECK_ERROR("[sensor]\ncolour = red\n", "e.conf:2: unknown key 'colour' in [sensor]");
     CHECK_ERROR("[limits]\nsensor_id = x\n", "e.conf:2: unknown key 'sensor_id' in [limits]");
     CHECK_ERROR("sensor_id = x\n", "e.conf:1: 'sensor_id' before any [section]");
@@ -759,6 +759,62 @@ static void teardown(void)
     rmdir(dir);
 }
 
+/* [store]: shipping the log to a central store (docs/HONEYNET.md). */
+static void test_store_section(void)
+{
+    sensor_config_free(&cfg);
+    sensor_config_defaults(&cfg);
+    CHECK(!cfg.store.enabled);
+    CHECK_STR(cfg.store.target, "");
+    CHECK_STR(cfg.store.state_path, "");
+    CHECK_INT(cfg.store.batch, 5000);
+    CHECK_INT(cfg.store.retry_max_s, 30);
+
+    CHECK_INT(load("s.conf", "[sensor]\nsensor_id = a\n"), 0);
+    CHECK(!cfg.store.enabled);
+
+    CHECK_INT(load("s.conf",
+        "[store]\n"
+        "target = postgresql://sensor@db.example/sipsnare?passfile=/etc/sipsnare/pgpass\n"
+        "state = /var/lib/sipsnare/events.ship\n"
+        "batch = 2000\n"
+        "retry_max_s = 60\n"), 0);
+    CHECK(cfg.store.enabled);
+    CHECK_STR(cfg.store.target, "postgresql://sensor@db.example/sipsnare?passfile=/etc/sipsnare/pgpass");
+    CHECK_STR(cfg.store.state_path, "/var/lib/sipsnare/events.ship");
+    CHECK_INT(cfg.store.batch, 2000);
+    CHECK_INT(cfg.store.retry_max_s, 60);
+
+    /* only the target: the rest keep their defaults; an SQLite path works too */
+    CHECK_INT(load("s.conf", "[STORE]\nTarget = \"central.db\" ; a file\n"), 0);
+    CHECK(cfg.store.enabled);
+    CHECK_STR(cfg.store.target, "central.db");
+    CHECK_STR(cfg.store.state_path, "");
+    CHECK_INT(cfg.store.batch, 5000);
+    CHECK_INT(cfg.store.retry_max_s, 30);
+
+    CHECK_ERROR("[sensor]\nuser = x\n\n[store]\nbatch = 10\n",
+                "e.conf:4: [store] needs a target (target = postgresql://...)");
+    CHECK_ERROR("[store]\ntarget =\n", "e.conf:2: target: empty value");
+    CHECK_ERROR("[store]\ntarget = a.db\ntarget = b.db\n", "e.conf:3: target is set twice");
+    CHECK_ERROR("[store]\ntarget = a.db\nbatch = 0\n", "e.conf:3: batch: 0 is out of range (1..100000)");
+    CHECK_ERROR("[store]\ntarget = a.db\nbatch = 100001\n",
+                "e.conf:3: batch: 100001 is out of range (1..100000)");
+    CHECK_ERROR("[store]\ntarget = a.db\nretry_max_s = 0\n",
+                "e.conf:3: retry_max_s: 0 is out of range (1..3600)");
+    CHECK_ERROR("[store]\ntarget = a.db\nstate =\n", "e.conf:3: state: empty value");
+    CHECK_ERROR("[store]\ntarget = a.db\nretry = 5\n", "e.conf:3: unknown key 'retry' in [store]");
+    CHECK_ERROR("[store]\ntarget = \"a\x01b\"\n", "e.conf:2: target: control character in value");
+    /* a failed load leaves the store settings as they were */
+    CHECK_INT(load("s.conf", "[store]\ntarget = keep.db\n"), 0);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", put_file("bad.conf", "[store]\ntarget = other.db\nbatch = x\n"));
+    CHECK(sensor_config_load(path, &cfg, err, sizeof err) != 0);
+    CHECK_STR(cfg.store.target, "keep.db");
+    CHECK(cfg.store.enabled);
+    sensor_config_free(&cfg);
+}
+
 static void test_setup(void) { setup(); }
 static void test_teardown(void) { teardown(); }
 
@@ -778,5 +834,6 @@ CHECK_MAIN("test_config",
     {"include cycles and depth", test_include_cycles},
     {"garbage input", test_garbage},
     {"etc/sipsnare.conf", test_example_config},
+    {"[store] section", test_store_section},
     {"(teardown)", test_teardown},
 )

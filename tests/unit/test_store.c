@@ -6,23 +6,49 @@
  * and rebuild indexes (also when interrupted), rollback, store_query.
  * PostgreSQL runs the same paths in tests/integration/test_ingest.sh.
  */
+#include <libpq-fe.h>
 #include <stdint.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "store/seqset.h"
 #include "store/store.h"
 
-static char db_path[64];
+/* The store under test: a fresh SQLite file per case, or, with
+ * SIPSNARE_TEST_PG=<libpq URI> (tests/integration/test_ingest.sh sets it
+ * to its private server), that PostgreSQL database emptied per case. */
+static char db_path[512];
+static const char *pg_url;
 
-/* A fresh database file for each case. */
+static void remove_sqlite_files(void)
+{
+    char side[600];
+    unlink(db_path);
+    snprintf(side, sizeof side, "%s-wal", db_path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", db_path);
+    unlink(side);
+}
+
 static store *fresh(void)
 {
     char err[512];
-    snprintf(db_path, sizeof db_path, "/tmp/sipsnare-test-store-%d.db", (int)getpid());
-    char wal[80], shm[80];
-    snprintf(wal, sizeof wal, "%s-wal", db_path);
-    snprintf(shm, sizeof shm, "%s-shm", db_path);
-    unlink(db_path), unlink(wal), unlink(shm);
+    if (pg_url) {
+        /* with libpq itself: the store refuses a schema some cases leave */
+        snprintf(db_path, sizeof db_path, "%s", pg_url);
+        PGconn *c = PQconnectdb(pg_url);
+        PGresult *r = PQexec(c, "SET client_min_messages = warning;"
+                                "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            fprintf(stderr, "cannot reset %s: %s\n", pg_url, PQerrorMessage(c));
+            exit(2);
+        }
+        PQclear(r);
+        PQfinish(c);
+    } else {
+        snprintf(db_path, sizeof db_path, "/tmp/sipsnare-test-store-%d.db", (int)getpid());
+        remove_sqlite_files();
+    }
     store *st = store_open(db_path, err, sizeof err);
     if (!st) {
         fprintf(stderr, "store_open: %s\n", err);
@@ -33,11 +59,9 @@ static store *fresh(void)
 
 static void done(store *st)
 {
-    char wal[80], shm[80];
     store_close(st);
-    snprintf(wal, sizeof wal, "%s-wal", db_path);
-    snprintf(shm, sizeof shm, "%s-shm", db_path);
-    unlink(db_path), unlink(wal), unlink(shm);
+    if (!pg_url)
+        remove_sqlite_files();
 }
 
 static store_str S(const char *s) { return (store_str){s, strlen(s)}; }
@@ -103,7 +127,7 @@ static size_t insert(store *st, const store_event *evs, size_t n)
 static void test_schema(void)
 {
     store *st = fresh();
-    CHECK_STR(store_backend_name(st), "sqlite");
+    CHECK_STR(store_backend_name(st), pg_url ? "postgresql" : "sqlite");
     CHECK_INT(store_schema_version(st), STORE_SCHEMA_VERSION);
     static const char *const tables[] = {
         "events", "sensors", "runs", "event_kinds", "transports", "ips", "methods", "uris",
@@ -112,14 +136,19 @@ static void test_schema(void)
     };
     char sql[256];
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-        snprintf(sql, sizeof sql,
-                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
+        snprintf(sql, sizeof sql, pg_url
+                 ? "SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p') AND relname = '%s'"
+                 : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
                  tables[i]);
         CHECK_INT(scalar(st, sql), 1);
     }
-    CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'events_v'"), 1);
+    CHECK_INT(scalar(st, pg_url ? "SELECT count(*) FROM pg_views WHERE viewname = 'events_v'"
+                                : "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'events_v'"), 1);
     /* the identity index and the five report indexes */
-    CHECK_INT(scalar(st, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL"), 6);
+    CHECK_INT(scalar(st, pg_url ? "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'"
+                                : "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL"), 6);
+    if (pg_url)   /* partitioned by time */
+        CHECK_INT(scalar(st, "SELECT count(*) FROM pg_partitioned_table WHERE partrelid = 'events'::regclass"), 1);
     CHECK_INT(scalar(st, "SELECT kind_id FROM event_kinds WHERE value = 'sip.request'"), 1);
     done(st);
 }
@@ -147,7 +176,8 @@ static void test_migrations_once(void)
 static void test_newer_schema_refused(void)
 {
     store *st = fresh();
-    CHECK(store_exec(st, "INSERT INTO schema_version VALUES (99, 'future', 'x')") == 0);
+    CHECK(store_exec(st, "INSERT INTO schema_version VALUES (99, 'future', "
+                         "'2099-01-01T00:00:00Z')") == 0);
     store_close(st);
     char err[512] = "";
     store *again = store_open(db_path, err, sizeof err);
@@ -229,8 +259,9 @@ static void test_insert_and_read_back(void)
     /* the numeric forms of the addresses */
     CHECK_INT(scalar(st, "SELECT v4 FROM ips WHERE value = '203.0.113.50'"), 3405803826LL);
     CHECK_INT(scalar(st, "SELECT family FROM ips WHERE value = '2001:db8::7'"), 6);
-    CHECK_INT(scalar(st, "SELECT v4 IS NULL FROM ips WHERE value = '2001:db8::7'"), 1);
-    CHECK_INT(scalar(st, "SELECT length(bin) FROM ips WHERE value = '203.0.113.50'"), 16);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM ips WHERE value = '2001:db8::7' AND v4 IS NULL"), 1);
+    CHECK_INT(scalar(st, pg_url ? "SELECT octet_length(bin) FROM ips WHERE value = '203.0.113.50'"
+                                : "SELECT length(bin) FROM ips WHERE value = '203.0.113.50'"), 16);
     done(st);
 }
 
@@ -354,11 +385,13 @@ static void test_query_params(void)
 
 static void test_bulk_load_rebuilds_indexes(void)
 {
+    if (pg_url)
+        return;   /* PostgreSQL keeps its indexes */
     store *st = fresh();
     const char *ix = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
                      "tbl_name = 'events' AND sql IS NOT NULL";
     CHECK(store_load_begin(st) == 0);
-    CHECK_INT(scalar(st, ix), 1);   /* only the identity is kept while loading */
+    CHECK_INT(scalar(st, ix), 1);   /* only the time index kept while loading an empty table */
     store_event e[3] = {reg(1, "192.0.2.1"), reg(2, "192.0.2.1"), reg(3, "192.0.2.1")};
     CHECK_INT(insert(st, e, 3), 3);
     CHECK_INT(insert(st, e, 3), 0);
@@ -436,7 +469,9 @@ static void test_long_values_cut(void)
     store_event e = reg(1, "192.0.2.1");
     e.user_agent = (store_str){ua, sizeof ua - 1};
     CHECK_INT(insert(st, &e, 1), 1);
-    CHECK_INT(scalar(st, "SELECT length(CAST(value AS BLOB)) FROM user_agents"), STORE_VALUE_MAX - 1);
+    CHECK_INT(scalar(st, pg_url ? "SELECT octet_length(value) FROM user_agents"
+                                : "SELECT length(CAST(value AS BLOB)) FROM user_agents"),
+              STORE_VALUE_MAX - 1);
     done(st);
 }
 
@@ -450,7 +485,72 @@ static void test_foreign_run(void)
     done(st);
 }
 
-CHECK_MAIN("test_store",
+/* The in-memory identity set of bulk loads against a plain bitmap. */
+static void test_seqset(void)
+{
+    seqset *s = seqset_new();
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    for (int64_t q = 1; q <= 1000; q++)
+        CHECK_INT(seqset_add(s, 7, q), 1);
+    CHECK_INT(seqset_intervals(s), 1);
+    CHECK_INT(seqset_add(s, 7, 500), 0);
+    CHECK_INT(seqset_add(s, 8, 500), 1);   /* another run */
+    CHECK_INT(seqset_add(s, 7, 1002), 1);
+    CHECK_INT(seqset_intervals(s), 3);
+    CHECK_INT(seqset_add(s, 7, 1001), 1);  /* fills the gap */
+    CHECK_INT(seqset_intervals(s), 2);
+    CHECK_INT(seqset_add(s, 9, INT64_MAX), 1);
+    CHECK_INT(seqset_add(s, 9, INT64_MAX), 0);
+    CHECK_INT(seqset_add(s, 9, INT64_MAX - 1), 1);
+    CHECK_INT(seqset_add(s, 9, 0), 1);
+    CHECK_INT(seqset_add(s, 9, 0), 0);
+    seqset_free(s);
+
+    /* random order, three runs, against a bitmap */
+    enum { N = 3000 };
+    static unsigned char seen[3][N];
+    memset(seen, 0, sizeof seen);
+    s = seqset_new();
+    uint64_t x = 88172645463325252ULL;
+    int mismatches = 0;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int run = (int)(x % 3);
+        int64_t q = (int64_t)((x >> 8) % N);
+        int want = !seen[run][q];
+        seen[run][q] = 1;
+        if (seqset_add(s, run + 100, q) != want)
+            mismatches++;
+    }
+    CHECK_INT(mismatches, 0);
+    seqset_free(s);
+}
+
+static void test_bulk_load_duplicates(void)
+{
+    store *st = fresh();
+    CHECK(store_load_begin(st) == 0);
+    store_event e[5] = {reg(3, "192.0.2.1"), reg(1, "192.0.2.1"), reg(3, "192.0.2.1"),
+                        reg(2, "192.0.2.1"), reg(1, "192.0.2.1")};
+    CHECK_INT(insert(st, e, 5), 3);
+    CHECK_INT(insert(st, e, 5), 0);
+    /* a rollback in the middle of a bulk load: the unique index takes over */
+    store_event more[2] = {reg(4, "192.0.2.1"), reg(5, "192.0.2.1")};
+    size_t added;
+    CHECK(store_begin(st) == 0);
+    CHECK(store_insert(st, more, 2, &added) == 0);
+    CHECK(store_rollback(st) == 0);
+    CHECK_INT(insert(st, more, 2), 2);
+    CHECK_INT(insert(st, e, 5), 0);
+    CHECK(store_load_end(st) == 0);
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events"), 5);
+    CHECK_INT(insert(st, more, 2), 0);
+    done(st);
+}
+
+static const struct check_case CASES[] = {
     {"schema: tables, view, indexes, seeded kinds", test_schema},
     {"migrations apply once, reopening changes nothing", test_migrations_once},
     {"a newer schema version is refused", test_newer_schema_refused},
@@ -464,4 +564,14 @@ CHECK_MAIN("test_store",
     {"rollback forgets cached dimension ids", test_rollback_forgets_ids},
     {"misuse: no transaction, missing fields, bad address", test_misuse},
     {"values over STORE_VALUE_MAX cut on a UTF-8 boundary", test_long_values_cut},
-    {"run '' (foreign lines) is a run of its own", test_foreign_run})
+    {"run '' (foreign lines) is a run of its own", test_foreign_run},
+    {"seqset: the identity set of bulk loads", test_seqset},
+    {"bulk load: duplicates within the load, rollback", test_bulk_load_duplicates},
+};
+
+int main(void)
+{
+    pg_url = getenv("SIPSNARE_TEST_PG");
+    return check_run(pg_url ? "test_store (postgresql)" : "test_store", CASES,
+                     sizeof CASES / sizeof CASES[0]);
+}
