@@ -609,10 +609,11 @@ static void test_names(void)
     CHECK_STR(event_warning_name(0), "truncated");
     CHECK_STR(event_warning_name(14), "bad_version");
     CHECK_STR(event_warning_name(18), "ruri_headers");
-    CHECK(event_warning_name(19) == NULL);
+    CHECK_STR(event_warning_name(19), "bad_date");
+    CHECK(event_warning_name(20) == NULL);
     /* one name per SIP_WARN_* bit: a new bit in sip.h needs a name here */
-    CHECK(SIP_WARN_RURI_HEADERS == 1u << 18);
-    for (unsigned b = 0; b <= 18; b++)
+    CHECK(SIP_WARN_BAD_DATE == 1u << 19);
+    for (unsigned b = 0; b <= 19; b++)
         CHECK(event_warning_name(b) != NULL);
 }
 
