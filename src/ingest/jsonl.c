@@ -281,10 +281,7 @@ int ingest_jsonl(store *st, const char *const *files, size_t nfiles, const inges
     double last = now_s();
     int failed = 0;
     batch *b;
-    double t_wait = 0, t_ins = 0, tw0 = now_s();
     while ((b = take_ready(&p)) != NULL) {
-        t_wait += now_s() - tw0;
-        double ti0 = now_s();
         if (!failed) {
             size_t added = 0;
             if (store_insert(st, b->ev, b->nev, &added) != 0) {
@@ -321,9 +318,7 @@ int ingest_jsonl(store *st, const char *const *files, size_t nfiles, const inges
                 }
             }
         }
-        t_ins += now_s() - ti0;
         give_free(&p, b);
-        tw0 = now_s();
         double t = now_s();
         if (opts->progress && t - last >= 0.1) {
             last = t;
@@ -334,7 +329,7 @@ int ingest_jsonl(store *st, const char *const *files, size_t nfiles, const inges
     if (failed) {
         store_rollback(st);
         store_load_end(st);   /* indexes dropped by load_begin come back */
-    } else if (store_commit(st) != 0 || (fprintf(stderr, "TRACE wait %.2f insert %.2f\n", t_wait, t_ins), tw0 = now_s(), store_load_end(st) != 0) || (fprintf(stderr, "TRACE load_end %.2f\n", now_s() - tw0), 0)) {
+    } else if (store_commit(st) != 0 || store_load_end(st) != 0) {
         snprintf(err, errlen, "%s", store_errmsg(st));
     } else {
         rc = 0;
