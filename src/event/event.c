@@ -9,6 +9,7 @@
  * the raw message, which is cut to fit ("raw_truncated": true).
  */
 #include "event/event.h"
+#include "util/utf8.h"
 
 #include <string.h>
 
@@ -160,38 +161,6 @@ static void put_i64(jw *w, int64_t v)
     }
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid:
- * no overlongs, no surrogates, nothing above U+10FFFF (RFC 3629 4). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 2;
-    else if (c == 0xE0)
-        need = 3, lo = 0xA0;
-    else if (c == 0xED)
-        need = 3, hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF)
-        need = 3;
-    else if (c == 0xF0)
-        need = 4, lo = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3)
-        need = 4;
-    else if (c == 0xF4)
-        need = 4, hi = 0x8F;
-    else
-        return 0;
-    if (n < need || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t k = 2; k < need; k++)
-        if (s[k] < 0x80 || s[k] > 0xBF)
-            return 0;
-    return need;
-}
-
 /* A fold (RFC 3261 7.3.1): CRLF (or a bare LF) followed by SP/HTAB, as in
  * sip_str_unfold() (which copies; here the value is escaped in place). Returns
  * the bytes of the fold and the white space after it, 0 if none at s. */
@@ -247,7 +216,7 @@ static bool put_escaped(jw *w, const char *s, size_t len, size_t max_out, bool u
             esc[0] = '\\';
             esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
             ulen = 2;
-        } else if (c >= 0x80 && (used = utf8_seq(u + i, len - i)) > 0) {
+        } else if (c >= 0x80 && (used = utf8_seq_len(u + i, len - i)) > 0) {
             if (used == 3 && c == 0xE2 && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
                 memcpy(esc, u[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
                 ulen = 6;

@@ -10,6 +10,7 @@
  * Values of unknown keys are checked against the JSON grammar and skipped.
  */
 #include "ingest/event_json.h"
+#include "util/utf8.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -126,36 +127,6 @@ static void ws(jp *j)
         j->p++;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid
- * (RFC 3629: no overlongs, surrogates, or code points above U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 2;
-    else if (c == 0xE0)
-        need = 3, lo = 0xA0;
-    else if (c == 0xED)
-        need = 3, hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF)
-        need = 3;
-    else if (c == 0xF0)
-        need = 4, lo = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3)
-        need = 4;
-    else if (c == 0xF4)
-        need = 4, hi = 0x8F;
-    else
-        return 0;
-    if (n < need || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t k = 2; k < need; k++)
-        if (s[k] < 0x80 || s[k] > 0xBF)
-            return 0;
-    return need;
-}
-
 static int hex4(const char *s, unsigned *out)
 {
     unsigned v = 0;
@@ -264,7 +235,7 @@ static int string(jp *j, store_str *out)
             return syntax(j, "control character in string");
         }
         if (c >= 0x80) {
-            size_t n = utf8_seq(p, (size_t)(e - p));
+            size_t n = utf8_seq_len(p, (size_t)(e - p));
             if (n == 0) {
                 j->p = (const char *)p;
                 return syntax(j, "invalid UTF-8");
@@ -296,7 +267,7 @@ static int string(jp *j, store_str *out)
             return syntax(j, "control character in string");
         }
         if (c >= 0x80) {
-            size_t n = utf8_seq(p, (size_t)(e - p));
+            size_t n = utf8_seq_len(p, (size_t)(e - p));
             if (n == 0) {
                 j->p = (const char *)p;
                 return syntax(j, "invalid UTF-8");
