@@ -33,6 +33,14 @@ int64_t sensor_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Bounded copy without printf (this runs twice per packet). */
+static void copy_text(char *out, size_t cap, const char *in)
+{
+    size_t n = strnlen(in, cap - 1);
+    memcpy(out, in, n);
+    out[n] = '\0';
+}
+
 static void fill_event(sensor *s, event *ev, event_kind kind, const sensor_addr *a,
                        int64_t now_ms, const char *raw, size_t raw_len)
 {
@@ -42,9 +50,9 @@ static void fill_event(sensor *s, event *ev, event_kind kind, const sensor_addr 
     ev->sensor = s->sensor_id;
     ev->run_id = s->run_id;
     ev->seq = ++s->seq;
-    snprintf(ev->src_ip, sizeof ev->src_ip, "%s", a->src_ip);
+    copy_text(ev->src_ip, sizeof ev->src_ip, a->src_ip);
     ev->src_port = a->src_port;
-    snprintf(ev->dst_ip, sizeof ev->dst_ip, "%s", a->dst_ip);
+    copy_text(ev->dst_ip, sizeof ev->dst_ip, a->dst_ip);
     ev->dst_port = a->dst_port;
     ev->transport = a->transport;
     ev->raw = raw;
