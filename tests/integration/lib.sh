@@ -21,6 +21,13 @@ check() {
 }
 
 finish() {
+    local rc=$?
+    # A test that stopped early (exit 1 before any check, e.g. the sensor
+    # did not start) must fail, not pass with nothing counted.
+    if [ "$rc" -ne 0 ] && [ "$T_FAILED" -eq 0 ]; then
+        T_FAILED=1
+        echo "FAIL $TEST_NAME stopped early (exit $rc)"
+    fi
     stop_sensor
     if [ "$T_FAILED" -ne 0 ]; then
         echo "--- sensor stderr:"; tail -n 20 "$WORK/sensor.err" 2>/dev/null
@@ -35,11 +42,30 @@ finish() {
 }
 trap 'finish' EXIT
 
-# A free port, different for each test run (the kernel picks it).
+# A free port, different for each test run: the kernel picks a UDP port,
+# kept only if UDP and TCP can bind it on 127.0.0.1 and ::1 the way the
+# sensor does (SO_REUSEADDR, so TIME_WAIT leftovers of earlier tests do not
+# count as taken). Retries; fails loudly rather than printing nothing.
 free_port() {
-    python3 -c 'import socket
-s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); p=s.getsockname()[1]
-t=socket.socket(); t.bind(("127.0.0.1",p)); print(p)'
+    python3 - <<'PY'
+import socket, sys
+for _ in range(200):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]; held = [s]
+    try:
+        for fam, kind, host in ((socket.AF_INET6, socket.SOCK_DGRAM, "::1"),
+                                (socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1"),
+                                (socket.AF_INET6, socket.SOCK_STREAM, "::1")):
+            t = socket.socket(fam, kind)
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            t.bind((host, port)); held.append(t)
+    except OSError:
+        continue
+    finally:
+        for h in held: h.close()
+    print(port); sys.exit(0)
+sys.exit("no free port found")
+PY
 }
 
 # The test persona: Asterisk 11.25.3 (chan_sip), alwaysauthreject=no, four
@@ -77,6 +103,7 @@ EOF
 # 127.0.0.1 and ::1) and waits until it listens.
 start_sensor() {
     PORT=${PORT:-$(free_port)}
+    [ -n "$PORT" ] || { echo "no free port"; return 1; }
     [ -f "$WORK/sipsnare.conf" ] || write_config
     "$SIPSNARE" run -c "$WORK/sipsnare.conf" \
         -l "udp 127.0.0.1:$PORT" -l "tcp 127.0.0.1:$PORT" \

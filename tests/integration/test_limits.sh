@@ -61,4 +61,4 @@ during=$(rtt)
 echo "  UDP OPTIONS round trip, median: ${before} us before, ${during} us with 5,000 idle TCP peers"
 check "idle TCP peers do not slow UDP answers (${during} us <= 2 x ${before} us + 500 us)" \
     test "$during" -le $((2 * before + 500))
-kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true
