@@ -3,13 +3,17 @@
  * command-line shell importing the same events as CSV in the same run.
  *
  * 1. Generates N events (BENCH_STORE_EVENTS, default 10,000,000) as sensor
- *    JSON lines, and the same events as CSV with a header: 50 sensors over
- *    358 days; REGISTER floods (svwar enumeration, svcrack guessing with
+ *    JSON lines, and the same events as CSV with a header: the logs of 50
+ *    sensors over 358 days, one after the other, each a sequence of attack
+ *    sessions - REGISTER floods (svwar enumerating, svcrack guessing with
  *    digest credentials) from a few addresses, OPTIONS scans from many,
- *    INVITEs to ~150,000 numbers dialed with many prefixes, user agents
- *    from friendly-scanner to none at all and fresh random strings,
- *    a few responses, malformed messages (with raw) and rate-limit notices.
- * 2. Baseline: `sqlite3 base.db` with `.mode csv` and `.import events.csv
+ *    toll-fraud INVITEs to ~150,000 numbers dialed with many prefixes -
+ *    with user agents from friendly-scanner to none at all and fresh random
+ *    strings, a few responses, malformed messages (with raw) and rate-limit
+ *    notices.
+ * 2. The JSON reader alone, against jansson, on the first 200,000 lines
+ *    (why the reader is hand-written: src/ingest/event_json.h).
+ *    Baseline: `sqlite3 base.db` with `.mode csv` and `.import events.csv
  *    events` - one plain table of text columns, no index, one transaction.
  * 3. `sipsnare ingest --db sipsnare.db events.jsonl`: typed columns,
  *    dimension tables, identity and report indexes.
@@ -32,7 +36,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "event/event.h"
+#include "ingest/event_json.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
@@ -60,6 +67,12 @@ static double now_s(void)
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
+
+static void die(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2), noreturn))
+#endif
+    ;
 
 static void die(const char *fmt, ...)
 {
@@ -135,13 +148,74 @@ static void hex(char *out, int n)
     out[n] = '\0';
 }
 
-static void make_event(gen_event *e, int64_t t_ms)
+/*
+ * Attack sessions, as the tools make them: a session is one source doing
+ * one thing in a burst - svwar walking through extensions, svcrack trying
+ * passwords for one extension, svmap probing once, a toll-fraud caller
+ * dialing numbers with prefixes - and a sensor's log is its sessions one
+ * after the other. The kinds are drawn so that the events come out about
+ * 90% REGISTER, 5% OPTIONS, 3.5% INVITE and 1.5% other.
+ */
+enum { S_SVWAR, S_SVCRACK, S_SVMAP, S_FRAUD, S_OTHER, S_KINDS };
+
+typedef struct {
+    int kind;
+    const char *src;
+    const char *agent;
+    unsigned user, left;
+} session;
+
+static void new_session(session *ss)
+{
+    /* share of events / mean burst length, scaled */
+    static const unsigned weight[S_KINDS] = {450000 / 1000, 450000 / 2500, 50000 / 3,
+                                            35000 / 60, 15000 / 1};
+    unsigned total = 0, r;
+    for (int k = 0; k < S_KINDS; k++)
+        total += weight[k];
+    r = below(total);
+    int k = 0;
+    while (r >= weight[k])
+        r -= weight[k++];
+    ss->kind = k;
+    ss->agent = below(10) ? "friendly-scanner" : AGENTS[below(10)];
+    switch (k) {
+    case S_SVWAR:
+        ss->src = ips[skewed(40)];
+        ss->user = 100 + below(5000);
+        ss->left = 1 + below(2000);
+        break;
+    case S_SVCRACK:
+        ss->src = ips[skewed(40)];
+        ss->user = 100 + below(9900);
+        ss->left = 1 + below(5000);
+        break;
+    case S_SVMAP:
+        ss->src = ips[below(N_IPS)];
+        ss->agent = "friendly-scanner";
+        ss->left = 1 + below(5);
+        break;
+    case S_FRAUD:
+        ss->src = ips[skewed(400)];
+        ss->user = below(2) ? 100 : 0;
+        ss->left = 1 + below(120);
+        break;
+    default:
+        ss->src = ips[skewed(400)];
+        ss->left = 1;
+        break;
+    }
+}
+
+static void make_event(gen_event *e, sensor *s, session *ss, int64_t t_ms)
 {
     memset(e, 0, sizeof *e);
     e->seq = e->src_port = e->dst_port = e->cseq = e->response = e->status = e->len =
         e->suppressed = -1;
     e->answered = e->dial_external = e->extension_known = -1;
-    sensor *s = &sensors[skewed(N_SENSORS)];
+    if (ss->left == 0)
+        new_session(ss);
+    ss->left--;
     event_format_time(t_ms, e->ts);
     e->sensor = s->sensor;
     e->run = s->run;
@@ -149,9 +223,9 @@ static void make_event(gen_event *e, int64_t t_ms)
     e->transport = below(20) ? "udp" : "tcp";
     e->dst_ip = s->dst;
     e->dst_port = 5060;
+    e->src_ip = ss->src;
     e->src_port = 5060 + below(100);
     e->eventid = "sip.request";
-    unsigned kind = below(1000);
     hex(b_from_tag, 8 + below(24));
     hex(b_call_id, 10 + below(22));
     e->from_tag = b_from_tag;
@@ -160,17 +234,17 @@ static void make_event(gen_event *e, int64_t t_ms)
     e->auth_outcome = "none";
     e->answered = 1;
     e->dial_external = 0;
-    if (kind < 900) {
-        /* REGISTER floods: few sources, friendly-scanner, enumeration or guessing */
-        e->src_ip = ips[skewed(40)];
+    switch (ss->kind) {
+    case S_SVWAR:     /* enumeration: the next extension, no credentials */
+    case S_SVCRACK: { /* guessing: one extension, a new digest each time */
         e->method = "REGISTER";
         snprintf(b_ruri, sizeof b_ruri, "sip:%s", s->dst);
         e->ruri = b_ruri;
-        snprintf(b_user, sizeof b_user, "%u", 100 + below(9900));
+        snprintf(b_user, sizeof b_user, "%u", ss->kind == S_SVWAR ? ss->user++ : ss->user);
         e->from_user = e->to_user = e->contact_user = b_user;
-        e->user_agent = below(10) ? "friendly-scanner" : AGENTS[below(10)];
+        e->user_agent = ss->agent;
         e->extension_known = below(50) == 0;
-        if (below(2)) {
+        if (ss->kind == S_SVCRACK) {
             e->auth_user = b_user;
             e->auth_realm = "asterisk";
             e->auth_algorithm = "MD5";
@@ -182,27 +256,26 @@ static void make_event(gen_event *e, int64_t t_ms)
         } else {
             e->response = e->extension_known ? 401 : 404;
         }
-    } else if (kind < 950) {
-        /* OPTIONS scans (svmap) from many sources */
-        e->src_ip = ips[below(N_IPS)];
+        break;
+    }
+    case S_SVMAP:     /* a scan: OPTIONS from anywhere */
         e->method = "OPTIONS";
         snprintf(b_ruri, sizeof b_ruri, "sip:100@%s", s->dst);
         e->ruri = b_ruri;
         e->ruri_user = e->from_user = e->to_user = e->contact_user = "100";
-        e->user_agent = "friendly-scanner";
+        e->user_agent = ss->agent;
         e->response = 200;
         e->extension_known = 1;
         e->warnings = below(3) ? NULL : "bad_contact";
-    } else if (kind < 985) {
-        /* INVITEs: one number, many prefixes; 61% without a User-Agent */
-        e->src_ip = ips[skewed(400)];
+        break;
+    case S_FRAUD: {   /* one number, many prefixes; 61% without a User-Agent */
         e->method = "INVITE";
         snprintf(b_ruri_user, sizeof b_ruri_user, "%s%s", PREFIXES[skewed(15)],
                  numbers[skewed(N_NUMBERS)]);
         snprintf(b_ruri, sizeof b_ruri, "sip:%s@%s", b_ruri_user, s->dst);
         e->ruri = b_ruri;
         e->ruri_user = e->to_user = b_ruri_user;
-        e->from_user = e->contact_user = below(2) ? "100" : "anonymous";
+        e->from_user = e->contact_user = ss->user ? "100" : "anonymous";
         unsigned ua = below(100);
         if (ua < 61) {
             e->user_agent = NULL;
@@ -214,7 +287,7 @@ static void make_event(gen_event *e, int64_t t_ms)
         }
         e->dial_external = 1;
         e->extension_known = 1;
-        if (below(3)) {
+        if (ss->user) {
             e->auth_user = e->from_user;
             e->auth_realm = "asterisk";
             e->auth_algorithm = "MD5";
@@ -225,42 +298,45 @@ static void make_event(gen_event *e, int64_t t_ms)
         } else {
             e->response = 401;
         }
-    } else if (kind < 993) {
-        e->src_ip = ips[skewed(400)];
-        e->method = below(2) ? "ACK" : "BYE";
-        snprintf(b_ruri, sizeof b_ruri, "sip:100@%s", s->dst);
-        e->ruri = b_ruri;
-        e->ruri_user = e->from_user = e->to_user = "100";
-        e->response = e->method[0] == 'B' ? 481 : -1;
-        e->answered = e->method[0] == 'B';
-        e->extension_known = 1;
-    } else if (kind < 997) {
-        e->eventid = "sip.response";
-        e->src_ip = ips[below(N_IPS)];
-        e->status = 200;
-        e->reason = "OK";
-        e->server = "Asterisk PBX 1.6.2.9";
-        e->answered = e->dial_external = e->extension_known = -1;
-        e->auth_outcome = NULL;
-        e->from_tag = NULL;
-    } else if (kind < 999) {
-        e->eventid = "sip.malformed";
-        e->src_ip = ips[below(N_IPS)];
-        e->error = "bad start line";
-        e->raw = "\\u0016\\u0003\\u0001\\u0000\\u00a5\\u0001\\u0000";
-        e->len = 7;
-        e->answered = e->dial_external = e->extension_known = -1;
-        e->auth_outcome = NULL;
-        e->from_tag = e->call_id = NULL;
-        e->cseq = -1;
-    } else {
-        e->eventid = "sip.ratelimited";
-        e->src_ip = ips[skewed(40)];
-        e->suppressed = 100 + below(5000);
-        e->answered = e->dial_external = e->extension_known = -1;
-        e->auth_outcome = NULL;
-        e->from_tag = e->call_id = NULL;
-        e->cseq = -1;
+        break;
+    }
+    default: {
+        unsigned kind = below(15);
+        if (kind < 8) {
+            e->method = below(2) ? "ACK" : "BYE";
+            snprintf(b_ruri, sizeof b_ruri, "sip:100@%s", s->dst);
+            e->ruri = b_ruri;
+            e->ruri_user = e->from_user = e->to_user = "100";
+            e->response = e->method[0] == 'B' ? 481 : -1;
+            e->answered = e->method[0] == 'B';
+            e->extension_known = 1;
+        } else if (kind < 12) {
+            e->eventid = "sip.response";
+            e->status = 200;
+            e->reason = "OK";
+            e->server = "Asterisk PBX 1.6.2.9";
+            e->answered = e->dial_external = e->extension_known = -1;
+            e->auth_outcome = NULL;
+            e->from_tag = NULL;
+        } else if (kind < 14) {
+            e->eventid = "sip.malformed";
+            e->error = "bad start line";
+            e->raw = "\\u0016\\u0003\\u0001\\u0000\\u00a5\\u0001\\u0000";
+            e->len = 7;
+            e->answered = e->dial_external = e->extension_known = -1;
+            e->auth_outcome = NULL;
+            e->from_tag = e->call_id = NULL;
+            e->cseq = -1;
+        } else {
+            e->eventid = "sip.ratelimited";
+            e->suppressed = 100 + below(5000);
+            e->answered = e->dial_external = e->extension_known = -1;
+            e->auth_outcome = NULL;
+            e->from_tag = e->call_id = NULL;
+            e->cseq = -1;
+        }
+        break;
+    }
     }
     if (e->len < 0 && e->method)
         e->len = 300 + below(300);
@@ -421,6 +497,70 @@ static long long file_size(const char *path)
     return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
 }
 
+/* Parses the first lines of path with event_json_parse and with jansson
+ * (json_loadb, as the reader would use it); prints lines/s of each. */
+static void parse_bench(const char *path)
+{
+    enum { LINES = 200000 };
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot read %s", path);
+    char *line = NULL, *scratch = NULL;
+    size_t cap = 0, n = 0, bytes = 0;
+    ssize_t len;
+    char **lines = malloc(LINES * sizeof *lines);
+    size_t *lens = malloc(LINES * sizeof *lens);
+    if (!lines || !lens)
+        die("out of memory");
+    while (n < LINES && (len = getline(&line, &cap, f)) > 0) {
+        lines[n] = malloc((size_t)len);
+        if (!lines[n])
+            die("out of memory");
+        memcpy(lines[n], line, (size_t)len - 1);
+        lens[n] = (size_t)len - 1;
+        bytes += lens[n];
+        n++;
+    }
+    fclose(f);
+    free(line);
+    scratch = malloc(1 << 20);
+    if (!scratch)
+        die("out of memory");
+    event_json_opts opts = {.keep_raw = true};
+    char why[256];
+    store_event ev;
+    long long sum = 0;
+    double t0 = now_s();
+    for (size_t i = 0; i < n; i++) {
+        if (event_json_parse(lines[i], lens[i], &opts, &ev, scratch, why, sizeof why) != 0)
+            die("line %zu: %s", i + 1, why);
+        sum += ev.seq;
+    }
+    double t_ours = now_s() - t0;
+    t0 = now_s();
+    for (size_t i = 0; i < n; i++) {
+        json_error_t err;
+        json_t *j = json_loadb(lines[i], lens[i], JSON_ALLOW_NUL, &err);
+        if (!j)
+            die("jansson, line %zu: %s", i + 1, err.text);
+        sum -= json_integer_value(json_object_get(j, "seq"));
+        json_decref(j);
+    }
+    double t_jansson = now_s() - t0;
+    if (sum != 0)
+        die("the readers disagree on seq");
+    printf("%-58s %7.2f s %10.0f lines/s  %6.0f MB/s\n", "JSON reader (src/ingest/event_json.c)",
+           t_ours, (double)n / t_ours, (double)bytes / t_ours / 1e6);
+    printf("%-58s %7.2f s %10.0f lines/s  %6.0f MB/s  ratio %.1f\n", "jansson 2.14 json_loadb",
+           t_jansson, (double)n / t_jansson, (double)bytes / t_jansson / 1e6, t_jansson / t_ours);
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+    free(lens);
+    free(scratch);
+    fflush(stdout);
+}
+
 static long long env_num(const char *name, long long dflt)
 {
     const char *v = getenv(name);
@@ -465,13 +605,22 @@ int main(void)
     setvbuf(fj, bj, _IOFBF, sizeof bj);
     setvbuf(fc, bc, _IOFBF, sizeof bc);
     fputs(CSV_HEADER, fc);
+    /* the sensors' logs one after the other, as `cat hp-*.jsonl` makes:
+     * each in time order over the 358 days, busier sensors first */
     const int64_t start = 1767225600000LL;            /* 2026-01-01 */
     const double span = 358.0 * 86400000.0;
-    for (long long i = 0; i < n; i++) {
-        gen_event e;
-        make_event(&e, start + (int64_t)(span * (double)i / (double)n));
-        write_json(fj, &e);
-        write_csv(fc, &e);
+    long long done = 0;
+    for (int k = 0; k < N_SENSORS; k++) {
+        /* sensor k's share: decreasing, the last takes the rest */
+        long long mine = k + 1 < N_SENSORS ? (n - done) * 6 / (N_SENSORS - k + 5) : n - done;
+        session ss = {0};
+        for (long long i = 0; i < mine; i++) {
+            gen_event e;
+            make_event(&e, &sensors[k], &ss, start + (int64_t)(span * (double)i / (double)mine));
+            write_json(fj, &e);
+            write_csv(fc, &e);
+        }
+        done += mine;
     }
     if (fclose(fj) != 0 || fclose(fc) != 0)
         die("write: %s", strerror(errno));
@@ -481,6 +630,9 @@ int main(void)
     capture(cmd, line, sizeof line);
     printf("sqlite3 shell %s\n", line);
     fflush(stdout);
+
+    /* 2a. the JSON reader alone, against jansson */
+    parse_bench(json);
 
     /* 2. the baseline */
     snprintf(cmd, sizeof cmd,
@@ -508,7 +660,7 @@ int main(void)
     double r_sq = (double)n / t_sq;
     snprintf(cmd, sizeof cmd, "%s/sipsnare.db", dir);
     printf("%-58s %7.1f s %10.0f events/s  %6.0f MB  ratio %.2f\n",
-           "sipsnare ingest -> SQLite: typed, dimensions, 6 indexes", t_sq, r_sq,
+           "sipsnare ingest -> SQLite: typed, dimensions, 5 indexes", t_sq, r_sq,
            (double)file_size(cmd) / 1e6, r_sq / r_base);
     fflush(stdout);
 

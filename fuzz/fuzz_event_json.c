@@ -88,7 +88,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *j = json_loadb(line, size, JSON_ALLOW_NUL, &err);
     int ours_invalid = rc != 0 && strncmp(why, "invalid JSON", 12) == 0 &&
                        strstr(why, "nested too deeply") == NULL;
-    if (ours_invalid && j != NULL)
+    /* jansson takes a raw NUL byte outside strings for the end of the text
+     * (`{"v":2<NUL>}` parses); RFC 8259 does not, nor do we */
+    int raw_nul = memchr(line, '\0', size) != NULL;
+    if (ours_invalid && j != NULL && !raw_nul)
         abort();   /* valid JSON called invalid */
     if (j == NULL && !jansson_limit(&err) && rc == 0)
         abort();   /* invalid JSON accepted */

@@ -4,6 +4,7 @@
  * terminal side: options, error lines, the progress bar, the summary.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,13 @@ int ingest_main(int argc, char **argv)
         ingest_usage(stderr);
         return 2;
     }
+    /* Keep freed memory instead of giving it back at once: SQLite's page
+     * cache and index sorts allocate and free hundreds of MB in turn, and
+     * each trim and regrowth of the heap costs a system call and page
+     * faults (measured: 1,400 brk calls for 1M events without this). */
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    mallopt(M_TOP_PAD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
     u.tty = isatty(STDERR_FILENO);
     u.t0 = now_s();
 

@@ -127,10 +127,11 @@ static int add_bad(batch *b, const char *file, uint64_t line, const char *why)
         b->bad = nb;
         b->cap_bad = ncap;
     }
-    size_t n = strlen(why) + 1;
+    size_t n = strnlen(why, WHY_MAX - 1);   /* callers made room for WHY_MAX */
     char *w = b->arena + b->used;
     memcpy(w, why, n);
-    b->used += n;
+    w[n] = '\0';
+    b->used += n + 1;
     b->bad[b->nbad++] = (bad_rec){file, line, w};
     return 0;
 }

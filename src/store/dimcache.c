@@ -83,6 +83,7 @@ void dimcache_clear(dimcache *c)
 }
 
 size_t dimcache_count(const dimcache *c) { return c->count; }
+int dimcache_full(const dimcache *c) { return c->count >= c->max_entries; }
 
 static uint64_t nonzero(uint64_t h) { return h ? h : 1; }
 

@@ -27,6 +27,9 @@ void dimcache_clear(dimcache *c);
 
 size_t dimcache_count(const dimcache *c);
 
+/* Would the next new key empty the map (it holds max_entries)? */
+int dimcache_full(const dimcache *c);
+
 /* a[0..n) == b[0..n)? Inline for the short keys of SIP fields (a call to
  * memcmp per column and event showed in profiles); memcmp past 16 bytes. */
 static inline int dimcache_equal(const void *a, const void *b, size_t n)

@@ -8,17 +8,21 @@
  * "Partitions"). A batch is loaded as:
  *   1. dimension ids: values missing from the cache are resolved with one
  *      INSERT .. ON CONFLICT DO NOTHING RETURNING per dimension and batch;
- *   2. COPY of the rows (ids, not strings) into a session-private staging
- *      table;
- *   3. INSERT INTO events SELECT .. FROM the staging table ON CONFLICT DO
- *      NOTHING - COPY alone cannot skip rows already stored, and the
- *      unique index on (run_id, seq, ts) is what makes a reload add nothing.
+ *   2. COPY of the rows (ids, not strings) straight into events, inside a
+ *      savepoint: new events, the usual case, cost no more than that;
+ *   3. if that COPY hits the unique index on (ts, run_id, seq) - some
+ *      events were stored already - back to the savepoint, COPY into a
+ *      session-private staging table and INSERT INTO events SELECT .. ON
+ *      CONFLICT DO NOTHING, which skips them (COPY alone cannot). The next
+ *      STAGED_AFTER_CONFLICT batches go that way directly: a reload of a
+ *      whole file conflicts in every batch.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "event/event.h"
 #include "store/dimcache.h"
 #include "store/store_int.h"
 
@@ -26,6 +30,7 @@ enum {
     DIMCACHE_MAX = 1 << 20,
     MEMO_MAX = 256,
     DAY_MS = 86400000,
+    STAGED_AFTER_CONFLICT = 32,
 };
 
 #define PG_DIM(t, id) \
@@ -102,9 +107,9 @@ static const char MIGRATION_1[] =
     "  raw text\n"
     ") PARTITION BY RANGE (ts);\n"
     "ALTER SEQUENCE events_event_id_seq OWNED BY events.event_id;\n"
-    /* a unique index of a partitioned table must hold the partition key */
-    "CREATE UNIQUE INDEX events_identity ON events (run_id, seq, ts);\n"
-    "CREATE INDEX events_ts ON events (ts);\n"
+    /* the identity, and the time index: a unique index of a partitioned
+     * table must hold the partition key (SQLite has the same index) */
+    "CREATE UNIQUE INDEX events_ts ON events (ts, run_id, seq);\n"
     "CREATE INDEX events_src ON events (src_ip_id, ts);\n"
     "CREATE INDEX events_method ON events (method_id, ts);\n"
     "CREATE INDEX events_dialed ON events (ruri_user_id) WHERE ruri_user_id IS NOT NULL;\n"
@@ -156,7 +161,7 @@ static const struct store_migration MIGRATIONS[] = {
  * as the SQLite insert: scalars, then the ids of store_refs[]). */
 static const char STAGE_TABLE[] =
     "CREATE TEMP TABLE IF NOT EXISTS events_stage (\n"
-    "  ts_ms bigint, seq bigint, src_port integer, dst_port integer, from_tag text,\n"
+    "  ts timestamptz, seq bigint, src_port integer, dst_port integer, from_tag text,\n"
     "  call_id text, cseq bigint, response integer, answered boolean, dial_external boolean,\n"
     "  extension_known boolean, status integer, len bigint, suppressed bigint,\n"
     "  truncated smallint, raw text, sensor_id integer, run_id integer, kind_id integer,\n"
@@ -175,8 +180,10 @@ static const char STAGE_TABLE[] =
 
 static const char MOVE_STAGED[] =
     "INSERT INTO events (ts, " STAGE_COLUMNS ")\n"
-    "SELECT timestamptz 'epoch' + ts_ms * interval '1 millisecond', " STAGE_COLUMNS "\n"
-    "FROM events_stage ON CONFLICT DO NOTHING";
+    "SELECT ts, " STAGE_COLUMNS " FROM events_stage ON CONFLICT DO NOTHING";
+
+static const char COPY_DIRECT[] = "COPY events (ts, " STAGE_COLUMNS ") FROM STDIN";
+static const char COPY_STAGED[] = "COPY events_stage FROM STDIN";
 
 typedef struct {
     char key[MEMO_MAX];
@@ -205,7 +212,7 @@ typedef struct {
     size_t copy_len, copy_cap;
     char *arr;                  /* array literals for the dimension queries */
     size_t arr_len, arr_cap;
-    int stage_ready;
+    int staged_left;            /* batches to stage before trying COPY again */
 } pg;
 
 static int pg_fail(store *st, pg *g, const char *what)
@@ -299,14 +306,8 @@ static int pg_open(store *st, const char *target)
     return pg_exec(st, "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'");
 }
 
-static int pg_ready(store *st)
-{
-    pg *g = st->impl;
-    if (pg_exec(st, STAGE_TABLE) != 0)
-        return -1;
-    g->stage_ready = 1;
-    return 0;
-}
+/* After the migrations: this session's staging table. */
+static int pg_ready(store *st) { return pg_exec(st, STAGE_TABLE); }
 
 /* Runs sql with text params; rows go to fn in single-row mode, so a
  * result of any size streams through constant memory. */
@@ -750,7 +751,8 @@ static void put_text(pg *g, store_str s, char sep)
     g->copy[g->copy_len++] = sep;
 }
 
-static int copy_batch(store *st, pg *g, const store_event *evs, size_t n)
+/* The COPY text of a batch (text format) into g->copy. */
+static int copy_text(store *st, pg *g, const store_event *evs, size_t n)
 {
     g->copy_len = 0;
     for (size_t i = 0; i < n; i++) {
@@ -759,7 +761,10 @@ static int copy_batch(store *st, pg *g, const store_event *evs, size_t n)
         size_t need = 2 * (e->from_tag.len + e->call_id.len + e->raw.len) + 64 * 40;
         if (grow(&g->copy, &g->copy_cap, g->copy_len + need) != 0)
             return store_fail(st, "out of memory");
-        put_int(g, e->ts_ms, '\t');
+        char ts[25];
+        event_format_time(e->ts_ms, ts);   /* ISO 8601, read as timestamptz */
+        put(g, ts, 24);
+        g->copy[g->copy_len++] = '\t';
         put_int(g, e->seq, '\t');
         put_int(g, e->src_port, '\t');
         put_int(g, e->dst_port, '\t');
@@ -780,14 +785,70 @@ static int copy_batch(store *st, pg *g, const store_event *evs, size_t n)
             put_int(g, id < 0 ? STORE_NULL : id, r + 1 < REF_COUNT ? '\t' : '\n');
         }
     }
-    PGresult *r = PQexec(g->conn, "COPY events_stage FROM STDIN");
-    if (PQresultStatus(r) != PGRES_COPY_IN)
-        return pg_check(st, g, r, "COPY") != 0 ? -1 : store_fail(st, "postgresql: COPY refused");
+    return 0;
+}
+
+/* Sends g->copy with the COPY command sql. Returns its result (never
+ * NULL; the caller clears it), or NULL with the error in st. */
+static PGresult *send_copy(store *st, pg *g, const char *sql)
+{
+    PGresult *r = PQexec(g->conn, sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        if (pg_check(st, g, r, "COPY") == 0)
+            store_fail(st, "postgresql: COPY refused");
+        return NULL;
+    }
     PQclear(r);
     if (PQputCopyData(g->conn, g->copy, (int)g->copy_len) != 1 ||
-        PQputCopyEnd(g->conn, NULL) != 1)
-        return pg_fail(st, g, "COPY");
-    return pg_check(st, g, PQgetResult(g->conn), "COPY");
+        PQputCopyEnd(g->conn, NULL) != 1) {
+        pg_fail(st, g, "COPY");
+        return NULL;
+    }
+    r = PQgetResult(g->conn);
+    if (!r)
+        pg_fail(st, g, "COPY");
+    /* the end of the command's results */
+    PGresult *more;
+    while ((more = PQgetResult(g->conn)) != NULL)
+        PQclear(more);
+    return r;
+}
+
+/* COPY straight into events in a savepoint; *conflict when some event was
+ * stored already (nothing of the batch is then). */
+static int copy_direct(store *st, pg *g, size_t *added, int *conflict)
+{
+    *conflict = 0;
+    if (pg_exec(st, "SAVEPOINT batch") != 0)
+        return -1;
+    PGresult *r = send_copy(st, g, COPY_DIRECT);
+    if (!r)
+        return -1;
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+        *added += (size_t)strtoull(PQcmdTuples(r), NULL, 10);
+        PQclear(r);
+        return pg_exec(st, "RELEASE SAVEPOINT batch");
+    }
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (state && strcmp(state, "23505") == 0) {   /* unique_violation */
+        PQclear(r);
+        *conflict = 1;
+        return pg_exec(st, "ROLLBACK TO SAVEPOINT batch; RELEASE SAVEPOINT batch");
+    }
+    return pg_check(st, g, r, "COPY");
+}
+
+static int copy_staged(store *st, pg *g, size_t *added)
+{
+    if (pg_exec(st, "TRUNCATE events_stage") != 0)
+        return -1;
+    PGresult *r = send_copy(st, g, COPY_STAGED);
+    if (!r || pg_check(st, g, r, "COPY") != 0)
+        return -1;
+    r = PQexec(g->conn, MOVE_STAGED);
+    if (PQresultStatus(r) == PGRES_COMMAND_OK)
+        *added += (size_t)strtoull(PQcmdTuples(r), NULL, 10);
+    return pg_check(st, g, r, "insert into events");
 }
 
 static int pg_insert(store *st, const store_event *evs, size_t n, size_t *added)
@@ -804,12 +865,19 @@ static int pg_insert(store *st, const store_event *evs, size_t n, size_t *added)
             return -1;
         last_day = day;
     }
-    if (pg_exec(st, "TRUNCATE events_stage") != 0 || copy_batch(st, g, evs, n) != 0)
+    if (copy_text(st, g, evs, n) != 0)
         return -1;
-    PGresult *r = PQexec(g->conn, MOVE_STAGED);
-    if (PQresultStatus(r) == PGRES_COMMAND_OK)
-        *added += (size_t)strtoull(PQcmdTuples(r), NULL, 10);
-    return pg_check(st, g, r, "insert into events");
+    if (g->staged_left > 0) {
+        g->staged_left--;
+        return copy_staged(st, g, added);
+    }
+    int conflict;
+    if (copy_direct(st, g, added, &conflict) != 0)
+        return -1;
+    if (!conflict)
+        return 0;
+    g->staged_left = STAGED_AFTER_CONFLICT;
+    return copy_staged(st, g, added);
 }
 
 const struct store_backend store_postgres = {

@@ -3,8 +3,9 @@
  * as sorted runs of consecutive numbers ([lo, hi] intervals) per run. A
  * sensor writes seq 1, 2, 3, ... so a run costs one interval however long
  * it is; input in any order stays correct, only larger. Lets the SQLite
- * back end load an empty table without keeping the unique identity index
- * up to date row by row (it is built once at the end).
+ * back end load an empty table without checking the unique identity index
+ * row by row (it is built once at the end, or as soon as a (run, seq)
+ * comes twice).
  */
 #ifndef SIPSNARE_SEQSET_H
 #define SIPSNARE_SEQSET_H

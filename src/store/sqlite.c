@@ -1,21 +1,25 @@
 /*
  * sqlite.c - the SQLite back end (the default: one file, no server).
  *
- * Loading: prepared statements, one transaction per batch (the caller's
- * begin/commit), dimension ids from an in-memory cache (dimcache.h) with a
- * one-entry memo per column in front of it (REGISTER floods repeat the same
- * values event after event), WAL with synchronous=NORMAL. When a bulk load
- * starts on an empty events table the indexes with random keys (source,
- * method, dialed number, agent) are dropped and rebuilt at its end:
- * building an index by sorting once costs about half of keeping it up to
- * date through millions of random inserts (the time index, filled in
- * order, stays).
- * The identity index (run_id, seq) goes too: while the load fills an
- * empty table, the only possible duplicates are within the load itself,
- * and a set of (run, seq) intervals in memory (seqset.h) finds them at a
- * fraction of the cost of a B-tree; the unique index is built at the end.
- * Loads into a table that has events keep every index and let the unique
- * index reject what is already stored (INSERT OR IGNORE).
+ * Loading: prepared statements, 32 rows per INSERT, one transaction per
+ * batch (the caller's begin/commit), WAL with synchronous=NORMAL, 64 KiB
+ * pages. Dimension ids come from an in-memory cache (dimcache.h) - read
+ * whole from a small table when a load begins, so that a miss is a new
+ * value - with a memo per column in front of it (REGISTER floods repeat
+ * values event after event) and a look at the event's earlier columns
+ * (From, To, Contact and digest user are often one extension).
+ *
+ * The identity of an event is the unique time index (ts, run_id, seq): it
+ * serves time ranges, and INSERT OR IGNORE against it makes a repeated
+ * load add nothing. A bulk load into an empty events table drops all the
+ * indexes and builds them at its end: sorting once costs about half of
+ * keeping a B-tree with random keys up to date insert by insert. The only
+ * duplicates possible are then within the load itself, and a set of
+ * (run, seq) intervals in memory (seqset.h) sees that none came for far
+ * less than the unique index's check on every row; the first time a
+ * (run, seq) comes again, the unique index is built there and then and
+ * the load goes on with it, so the result is exactly that of INSERT OR
+ * IGNORE. docs/STORE.md has the measurements behind these choices.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -29,36 +33,37 @@
 enum {
     DIMCACHE_MAX = 1 << 20,    /* entries per dimension kept in memory */
     MEMO_MAX = 256,            /* longer values skip the per-column memo */
-    SEQSET_MAX = 4 << 20,      /* intervals (16 bytes each) before a bulk load
-                                  falls back to the unique index */
+    SEQSET_MAX = 1 << 20,      /* intervals (16 bytes each) a bulk load tracks */
+    PRELOAD_MAX = 1 << 18,     /* dimension tables up to this size are read whole
+                                  into the cache when a load begins */
 };
 
-/* The secondary indexes of events: in migration 1 and rebuilt after a bulk
- * load into an empty table (INDEXES below). */
-#define IDX_TS "CREATE INDEX IF NOT EXISTS events_ts ON events (ts);\n"
-#define IDX_SRC "CREATE INDEX IF NOT EXISTS events_src ON events (src_ip_id, ts);\n"
-#define IDX_METHOD "CREATE INDEX IF NOT EXISTS events_method ON events (method_id, ts);\n"
+/* The indexes of events. The time index is also the identity (unique):
+ * PostgreSQL needs the partition key (ts) in any unique index, and SQLite
+ * gets the same rule and one index fewer to keep. A sensor never reuses a
+ * seq within a run, so two events with the same (run, seq) have the same
+ * time as well. */
+#define IDX_TS "CREATE UNIQUE INDEX IF NOT EXISTS events_ts ON events (ts, run_id, seq);\n"
+/* Single columns: within one key the rowids (event_id) come in load order,
+ * which is time order for a sensor's log; a second column would make each
+ * sort at the end of a bulk load about a quarter slower. */
+#define IDX_SRC "CREATE INDEX IF NOT EXISTS events_src ON events (src_ip_id);\n"
+#define IDX_METHOD "CREATE INDEX IF NOT EXISTS events_method ON events (method_id);\n"
 /* most events (REGISTER floods) have no Request-URI user: a partial index
  * skips them, and `ruri_user_id = ?` still uses it */
 #define IDX_DIALED "CREATE INDEX IF NOT EXISTS events_dialed ON events (ruri_user_id)\n" \
     "  WHERE ruri_user_id IS NOT NULL;\n"
 #define IDX_UA "CREATE INDEX IF NOT EXISTS events_ua ON events (ua_id);\n"
 
-#define IDX_IDENTITY \
-    "CREATE UNIQUE INDEX IF NOT EXISTS events_identity ON events (run_id, seq);\n"
-
-/* Every index of events, the identity first. A bulk load into an empty
- * table drops those marked `drop` and builds them at its end (and an open
- * rebuilds any that an interrupted load left out). The time index stays:
- * logs come in time order, so its entries are appended, which costs about
- * nothing, where building it by a sort would not. */
+/* A bulk load into an empty table drops them and builds them at its end
+ * (an open rebuilds any that an interrupted load left out): for random
+ * keys one sort at the end costs about half of keeping the B-tree up to
+ * date insert by insert, and the unique one would check every row. */
 static const struct {
     const char *name, *create;
-    int drop;
 } INDEXES[] = {
-    {"events_identity", IDX_IDENTITY, 1}, {"events_ts", IDX_TS, 0},
-    {"events_src", IDX_SRC, 1}, {"events_method", IDX_METHOD, 1},
-    {"events_dialed", IDX_DIALED, 1}, {"events_ua", IDX_UA, 1},
+    {"events_ts", IDX_TS}, {"events_src", IDX_SRC}, {"events_method", IDX_METHOD},
+    {"events_dialed", IDX_DIALED}, {"events_ua", IDX_UA},
 };
 #define N_INDEXES (sizeof INDEXES / sizeof INDEXES[0])
 
@@ -129,7 +134,7 @@ static const char MIGRATION_1[] =
     "  truncated INTEGER,\n"
     "  raw TEXT\n"
     ");\n"
-    IDX_IDENTITY IDX_TS IDX_SRC IDX_METHOD IDX_DIALED IDX_UA;
+    IDX_TS IDX_SRC IDX_METHOD IDX_DIALED IDX_UA;
 
 static const char MIGRATION_2[] =
     "CREATE VIEW events_v AS SELECT\n"
@@ -199,6 +204,12 @@ typedef struct {
     int64_t id;                /* -1: empty */
 } memo;
 
+/* A value resolved for a column of the event being inserted. */
+typedef struct {
+    store_str v;
+    int64_t id;
+} resolved;
+
 typedef struct {
     sqlite3 *db;
     sqlite3_stmt *ins_event;       /* one row */
@@ -209,10 +220,14 @@ typedef struct {
     sqlite3_stmt *dim_get[DIM_COUNT];
     sqlite3_stmt *dim_put[DIM_COUNT];
     dimcache *cache[DIM_COUNT];
+    /* the cache holds every row of the table: a miss is a new value, no
+     * SELECT needed (until the cache overflows or a rollback) */
+    unsigned char complete[DIM_COUNT];
     memo memo[REF_COUNT];
+    resolved this_ev[REF_COUNT];   /* the event being inserted, column by column */
     int rebuild_indexes;       /* load_begin dropped them */
-    seqset *seen;              /* bulk load into an empty table: (run, seq) stored */
-    int need_identity;         /* the unique index must exist before the next insert */
+    seqset *seen;              /* bulk load, no unique index yet: (run, seq) stored */
+    int need_identity;         /* build the unique index before the next insert */
 } sq;
 
 static int sq_fail(store *st, sq *s, const char *what)
@@ -234,9 +249,11 @@ static int sq_exec(store *st, const char *sql)
 
 static void forget_ids(sq *s)
 {
-    for (int d = 0; d < DIM_COUNT; d++)
+    for (int d = 0; d < DIM_COUNT; d++) {
         if (s->cache[d])
             dimcache_clear(s->cache[d]);
+        s->complete[d] = 0;
+    }
     for (int r = 0; r < REF_COUNT; r++)
         s->memo[r].id = -1;
 }
@@ -409,13 +426,15 @@ static int sq_rollback(store *st)
     forget_ids(s);   /* ids handed out in this transaction are void */
     if (s->seen) {
         /* it holds events that are gone now: from here on the unique
-         * index finds duplicates */
+         * index tells duplicates */
         seqset_free(s->seen);
         s->seen = NULL;
         s->need_identity = 1;
     }
     return sq_exec(st, "ROLLBACK");
 }
+
+static int preload(store *st, sq *s, enum store_dim d);
 
 static int events_empty(store *st, int *empty)
 {
@@ -435,12 +454,15 @@ static int sq_load_begin(store *st)
 {
     sq *s = st->impl;
     int empty = 0;
-    /* a big page cache keeps the B-tree pages being appended to in memory;
-     * temp_store in memory for the index sorts at load_end */
-    if (sq_exec(st, getenv("SS_CACHE") ? getenv("SS_CACHE") : "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;"
-                    "PRAGMA threads = 2;") != 0 ||
+    /* A modest page cache: appends touch few pages, and every page of a
+     * bigger cache is one more page fault to fill it (256 MiB cost more
+     * than it saved). */
+    if (sq_exec(st, "PRAGMA cache_size = -32768") != 0 ||
         events_empty(st, &empty) != 0)
         return -1;
+    for (int d = 0; d < DIM_COUNT; d++)
+        if (preload(st, s, (enum store_dim)d) != 0)
+            return -1;
     if (!empty)
         return 0;
     char sql[128];
@@ -449,8 +471,6 @@ static int sq_load_begin(store *st)
     if (sq_exec(st, "BEGIN IMMEDIATE") != 0)
         return -1;
     for (size_t i = 0; i < N_INDEXES; i++) {
-        if (!INDEXES[i].drop)
-            continue;
         snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", INDEXES[i].name);
         if (sq_exec(st, sql) != 0) {
             sq_exec(st, "ROLLBACK");
@@ -481,15 +501,81 @@ static int sq_load_end(store *st)
     int rc = 0;
     seqset_free(s->seen);
     s->seen = NULL;
+    s->need_identity = 0;
     if (s->rebuild_indexes) {
-        rc = ensure_indexes(st);
+        /* The cache size is also the size of the chunks an index sort
+         * works in, merged from temporary files: small chunks in files
+         * (the OS keeps them in its cache) measured faster than big ones,
+         * and far faster than temp_store = MEMORY at 10M events. */
+        rc = sq_exec(st, "PRAGMA cache_size = -8192; PRAGMA temp_store = FILE");
+        if (rc == 0)
+            rc = ensure_indexes(st);
         if (rc == 0)
             s->rebuild_indexes = 0;
     }
     /* fresh statistics for the planner, then the cache back to normal */
     if (rc == 0)
-        rc = sq_exec(st, "PRAGMA optimize; PRAGMA cache_size = -16384;");
+        rc = sq_exec(st, "PRAGMA analysis_limit = 1000; PRAGMA optimize; PRAGMA cache_size = -16384;");
     return rc;
+}
+
+/* The key of a value in its dimension's cache: for runs the sensor id
+ * comes first. */
+static size_t cache_key(char *buf, enum store_dim d, store_str v, int64_t sensor_id,
+                        const void **key)
+{
+    if (d != DIM_RUNS) {
+        *key = v.p;
+        return v.len;
+    }
+    memcpy(buf, &sensor_id, 8);
+    memcpy(buf + 8, v.p, v.len);
+    *key = buf;
+    return 8 + v.len;
+}
+
+/* Reads a whole dimension table into its cache when it is small enough,
+ * so that new values are inserted without asking first. Addresses are not
+ * (two spellings of one address share a row; only the table knows). */
+static int preload(store *st, sq *s, enum store_dim d)
+{
+    char sql[160];
+    const char *t = store_dims[d].table, *id = store_dims[d].id_col;
+    if (d == DIM_IPS || s->complete[d])
+        return 0;
+    sqlite3_stmt *q;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", t);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return sq_fail(st, s, t);
+    int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+    sqlite3_finalize(q);
+    if (n < 0 || n > PRELOAD_MAX)
+        return 0;
+    if (d == DIM_RUNS)
+        snprintf(sql, sizeof sql, "SELECT run_id, value, sensor_id FROM runs");
+    else
+        snprintf(sql, sizeof sql, "SELECT %s, value, 0 FROM %s", id, t);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return sq_fail(st, s, t);
+    char kbuf[8 + STORE_VALUE_MAX];
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        store_str v = {(const char *)sqlite3_column_text(q, 1),
+                       (size_t)sqlite3_column_bytes(q, 1)};
+        const void *key;
+        if (!v.p || v.len > STORE_VALUE_MAX)
+            continue;
+        size_t klen = cache_key(kbuf, d, v, sqlite3_column_int64(q, 2), &key);
+        if (dimcache_put(s->cache[d], key, klen, sqlite3_column_int64(q, 0)) != 0) {
+            sqlite3_finalize(q);
+            return store_fail(st, "out of memory");
+        }
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sq_fail(st, s, t);
+    s->complete[d] = 1;
+    return 0;
 }
 
 /* The id of value v of dimension d, inserting it when new. For runs,
@@ -497,14 +583,8 @@ static int sq_load_end(store *st)
 static int64_t dim_resolve(store *st, sq *s, enum store_dim d, store_str v, int64_t sensor_id)
 {
     char kbuf[8 + STORE_VALUE_MAX];
-    const void *key = v.p;
-    size_t klen = v.len;
-    if (d == DIM_RUNS) {
-        memcpy(kbuf, &sensor_id, 8);
-        memcpy(kbuf + 8, v.p, v.len);
-        key = kbuf;
-        klen = 8 + v.len;
-    }
+    const void *key;
+    size_t klen = cache_key(kbuf, d, v, sensor_id, &key);
     int64_t id = dimcache_get(s->cache[d], key, klen);
     if (id >= 0)
         return id;
@@ -518,19 +598,24 @@ static int64_t dim_resolve(store *st, sq *s, enum store_dim d, store_str v, int6
         }
         canon = (store_str){ip.text, strlen(ip.text)};
     }
-    sqlite3_stmt *g = s->dim_get[d];
-    sqlite3_bind_text(g, 1, canon.p, (int)canon.len, SQLITE_STATIC);
-    if (d == DIM_RUNS)
-        sqlite3_bind_int64(g, 2, sensor_id);
-    int rc = sqlite3_step(g);
-    if (rc == SQLITE_ROW)
-        id = sqlite3_column_int64(g, 0);
-    sqlite3_reset(g);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        sq_fail(st, s, store_dims[d].table);
-        return -1;
-    }
-    if (id < 0) {
+    int rc, ask = !s->complete[d];
+    for (;;) {
+        if (ask) {   /* is it in the table already? */
+            sqlite3_stmt *g = s->dim_get[d];
+            sqlite3_bind_text(g, 1, canon.p, (int)canon.len, SQLITE_STATIC);
+            if (d == DIM_RUNS)
+                sqlite3_bind_int64(g, 2, sensor_id);
+            rc = sqlite3_step(g);
+            if (rc == SQLITE_ROW)
+                id = sqlite3_column_int64(g, 0);
+            sqlite3_reset(g);
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+                sq_fail(st, s, store_dims[d].table);
+                return -1;
+            }
+            if (id >= 0)
+                break;
+        }
         sqlite3_stmt *p = s->dim_put[d];
         sqlite3_bind_text(p, 1, canon.p, (int)canon.len, SQLITE_STATIC);
         if (d == DIM_RUNS) {
@@ -545,12 +630,21 @@ static int64_t dim_resolve(store *st, sq *s, enum store_dim d, store_str v, int6
         }
         rc = sqlite3_step(p);
         sqlite3_reset(p);
-        if (rc != SQLITE_DONE) {
-            sq_fail(st, s, store_dims[d].table);
-            return -1;
+        if (rc == SQLITE_DONE) {
+            id = sqlite3_last_insert_rowid(s->db);
+            break;
         }
-        id = sqlite3_last_insert_rowid(s->db);
+        if (rc == SQLITE_CONSTRAINT && !ask) {
+            /* another loader added it since the cache was filled */
+            s->complete[d] = 0;
+            ask = 1;
+            continue;
+        }
+        sq_fail(st, s, store_dims[d].table);
+        return -1;
     }
+    if (dimcache_full(s->cache[d]))
+        s->complete[d] = 0;   /* the put below empties the cache */
     if (dimcache_put(s->cache[d], key, klen, id) != 0) {
         store_fail(st, "out of memory");
         return -1;
@@ -563,14 +657,30 @@ static int64_t ref_id(store *st, sq *s, enum store_ref ref, const store_event *e
                       int64_t sensor_id)
 {
     store_str v = store_event_ref(ev, ref);
+    s->this_ev[ref].id = -1;
     if (v.p == NULL)
         return -2;
     v.len = store_value_len(v);
     memo *m = &s->memo[ref];
     if (m->id >= 0 && m->len == v.len && m->sensor_id == sensor_id &&
-        dimcache_equal(m->key, v.p, v.len))
+        dimcache_equal(m->key, v.p, v.len)) {
+        s->this_ev[ref] = (resolved){v, m->id};
         return m->id;
-    int64_t id = dim_resolve(st, s, store_refs[ref].dim, v, sensor_id);
+    }
+    /* the same value in an earlier column of this event (From, To,
+     * Contact and digest user are often one extension) */
+    enum store_dim d = store_refs[ref].dim;
+    for (int r = 0; r < (int)ref; r++) {
+        if (store_refs[r].dim != d || s->this_ev[r].id < 0)
+            continue;
+        store_str o = s->this_ev[r].v;
+        if (o.len == v.len && dimcache_equal(o.p, v.p, v.len)) {
+            s->this_ev[ref] = (resolved){v, s->this_ev[r].id};
+            return s->this_ev[r].id;
+        }
+    }
+    int64_t id = dim_resolve(st, s, d, v, sensor_id);
+    s->this_ev[ref] = (resolved){v, id};
     if (id >= 0 && v.len <= MEMO_MAX) {
         memcpy(m->key, v.p, v.len);
         m->len = v.len;
@@ -594,17 +704,6 @@ static void bind_str(sqlite3_stmt *q, int i, store_str v)
         sqlite3_bind_null(q, i);
     else
         sqlite3_bind_text(q, i, v.p, (int)v.len, SQLITE_STATIC);
-}
-
-/* A bulk load that cannot dedupe in memory any more (a rollback, or input
- * so out of order that the interval set grew too big) builds the unique
- * index now and goes on with it. */
-static int identity_now(store *st, sq *s)
-{
-    seqset_free(s->seen);
-    s->seen = NULL;
-    s->need_identity = 0;
-    return sq_exec(st, IDX_IDENTITY);
 }
 
 /* Binds event e with its dimension ids at parameters first..first+INSERT_PARAMS-1. */
@@ -661,12 +760,23 @@ static int flush_rows(store *st, sq *s, size_t *added)
     return 0;
 }
 
+/* The end of in-memory deduplication (a (run, seq) came twice, or a
+ * rollback): the unique index is built now and checks every row from here
+ * on. */
+static int identity_now(store *st, sq *s)
+{
+    seqset_free(s->seen);
+    s->seen = NULL;
+    s->need_identity = 0;
+    return sq_exec(st, IDX_TS);
+}
+
 static int sq_insert(store *st, const store_event *evs, size_t n, size_t *added)
 {
     sq *s = st->impl;
+    s->npend = 0;
     if (s->need_identity && identity_now(st, s) != 0)
         return -1;
-    s->npend = 0;
     for (size_t i = 0; i < n; i++) {
         const store_event *e = &evs[i];
         int64_t *ids = s->pend_ids[s->npend];
@@ -680,13 +790,12 @@ static int sq_insert(store *st, const store_event *evs, size_t n, size_t *added)
             int fresh = seqset_add(s->seen, ids[REF_RUN], e->seq);
             if (fresh < 0)
                 return store_fail(st, "out of memory");
-            if (fresh == 0)
-                continue;   /* repeated within this load */
-            if (seqset_intervals(s->seen) > SEQSET_MAX) {
+            if (fresh == 0 || seqset_intervals(s->seen) > SEQSET_MAX) {
+                /* maybe a duplicate (or input too disordered to track):
+                 * the rows so far go in, then the unique index decides */
                 int at = s->npend;
                 if (flush_rows(st, s, added) != 0 || identity_now(st, s) != 0)
                     return -1;
-                /* the rows before were flushed: this one moves to the front */
                 memmove(s->pend_ids[0], s->pend_ids[at], sizeof s->pend_ids[0]);
             }
         }

@@ -53,10 +53,13 @@ typedef struct {
 
 /*
  * One event, as in docs/EVENTS.md (field names kept). Identity: (sensor,
- * run, seq) - inserting an event whose identity is already stored adds
- * nothing. Required: eventid, sensor, run (may be ""), seq, src_ip, ts_ms.
- * Foreign events without a run/seq of their own use run "" and a hash of
- * their line as seq (the JSON reader does this).
+ * run, seq, ts_ms) - inserting an event whose identity is already stored
+ * adds nothing. A sensor never reuses a seq within a run, so this is
+ * (sensor, run, seq) in practice; the time is part of the key because a
+ * unique index of PostgreSQL's time-partitioned table must contain it.
+ * Required: eventid, sensor, run (may be ""), seq, src_ip, ts_ms. Foreign
+ * events without a run/seq of their own use run "" and a hash of their
+ * line as seq (the JSON reader does this).
  */
 typedef struct {
     int64_t event_id;          /* set by store_iterate; ignored by store_insert */
@@ -124,16 +127,16 @@ int store_rollback(store *st);
 
 /*
  * A bulk load: between load_begin and load_end the back end may trade
- * durability against a crash of this process for speed (never against
- * consistency: a crash loses at most the open transaction), and when the
- * events table is empty at load_begin, drop the secondary indexes and build
- * them at load_end. Call outside a transaction.
+ * durability against a crash for speed (never consistency: a crash loses
+ * at most the last transactions), and when the events table is empty at
+ * load_begin, drop indexes and build them at load_end (SQLite; an open
+ * after an interrupted load builds them). Call outside a transaction.
  */
 int store_load_begin(store *st);
 int store_load_end(store *st);
 
 /* Inserts n events; *added (may be NULL) gets how many were new, the rest
- * were already stored (same sensor, run, seq) or repeated within evs. */
+ * were already stored (same identity) or repeated within evs. */
 int store_insert(store *st, const store_event *evs, size_t n, size_t *added);
 
 /* Filters of store_iterate: since_ms <= ts < until_ms, each bound
