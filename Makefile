@@ -15,7 +15,7 @@ CXX     ?= c++
 BUILD   ?= build
 PKG_CONFIG ?= pkg-config
 
-PKGS      := libcrypto libseccomp sqlite3 libpq zlib libzstd jansson libmaxminddb
+PKGS      := libcrypto libseccomp sqlite3 libpq zlib libzstd jansson libmaxminddb libpcap
 TEST_PKGS := libosip2 jansson
 
 OPT       ?= -O2

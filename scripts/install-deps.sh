@@ -8,7 +8,8 @@ PKGS="build-essential pkg-config clang llvm libclang-rt-14-dev
       libssl-dev libseccomp-dev libjansson-dev libsqlite3-dev sqlite3
       libosip2-dev sipvicious nmap sipsak tshark iproute2 procps psmisc
       postgresql libpq-dev zlib1g-dev libzstd-dev
-      libphonenumber-dev libnumber-phone-perl libmaxminddb-dev"
+      libphonenumber-dev libnumber-phone-perl libmaxminddb-dev
+      libpcap-dev chromium nftables ipset graphviz fail2ban"
 
 if [ "${1:-}" = "--if-missing" ]; then
     missing=""

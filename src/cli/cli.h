@@ -11,5 +11,8 @@ int honeyd_main(int argc, char **argv);
 int ingest_main(int argc, char **argv);
 int number_main(int argc, char **argv);
 int ship_main(int argc, char **argv);
+int report_main(int argc, char **argv);
+int blocklist_main(int argc, char **argv);
+int graph_main(int argc, char **argv);
 
 #endif

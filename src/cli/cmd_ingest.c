@@ -1,7 +1,9 @@
 /*
- * cmd_ingest.c - `sipsnare ingest`: sensor event logs into the store
- * (docs/STORE.md). The loading is src/ingest/jsonl.c; this file is the
- * terminal side: options, error lines, the progress bar, the summary.
+ * cmd_ingest.c - `sipsnare ingest`: sensor event logs and packet captures
+ * into the store (docs/STORE.md). The loading is src/ingest/jsonl.c (JSON
+ * lines) and src/ingest/pcap.c (pcap, pcapng: told by their first bytes);
+ * this file is the terminal side: options, error lines, the progress bar,
+ * the summary.
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -13,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "ingest/jsonl.h"
+#include "ingest/pcap.h"
 #include "store/store.h"
 
 #define DEFAULT_DB "sipsnare.db"
@@ -20,15 +23,20 @@
 static void ingest_usage(FILE *f)
 {
     fprintf(f,
-        "Usage: sipsnare ingest [--db TARGET] [--no-raw] [--max-errors N] FILE...\n"
-        "  Loads sensor event logs (JSON lines; plain, gzip or zstd, told by their\n"
-        "  first bytes) into the event store. FILE '-' is standard input. Events\n"
-        "  already stored are skipped, so loading a file twice adds nothing.\n"
+        "Usage: sipsnare ingest [--db TARGET] [--no-raw] [--max-errors N] [--sensor NAME] FILE...\n"
+        "  Loads sensor event logs (JSON lines; plain, gzip or zstd) and packet\n"
+        "  captures (pcap, pcapng: the SIP messages in them), each told by its\n"
+        "  first bytes, into the event store. FILE '-' is standard input (JSON\n"
+        "  lines). Events already stored are skipped, so loading a file twice adds\n"
+        "  nothing.\n"
         "  --db TARGET       an SQLite file (default ./" DEFAULT_DB ") or a PostgreSQL\n"
         "                    URI (postgresql://user@host/dbname)\n"
         "  --no-raw          do not store the received messages (\"raw\")\n"
         "  --max-errors N    print the first N bad lines (default 20), count the rest\n"
-        "Prints one summary line on stdout. Exit status: 0 loaded (bad lines are\n"
+        "                    (and as many bad packets of captures)\n"
+        "  --sensor NAME     the sensor of events from captures (default: pcap:FILE,\n"
+        "                    FILE's base name)\n"
+        "Prints one summary line on stdout (after one line per capture). Exit status: 0 loaded (bad lines are\n"
         "counted, not fatal), 1 a file could not be read or the store failed,\n"
         "2 usage error.\n");
 }
@@ -36,6 +44,7 @@ static void ingest_usage(FILE *f)
 typedef struct {
     unsigned long max_errors;
     unsigned long printed;
+    unsigned long packets_printed;   /* bad packets of captures shown */
     int tty;                 /* stderr is a terminal: progress bar */
     int bar_shown;
     double t0;
@@ -70,6 +79,21 @@ static void on_bad_line(void *arg, const char *file, uint64_t line, const char *
     }
 }
 
+/* A bad packet of a capture (packet 0: the capture file itself). */
+static void on_bad_packet(void *arg, const char *file, uint64_t packet, const char *why)
+{
+    ui *u = arg;
+    if (packet == 0) {
+        clear_bar(u);
+        fprintf(stderr, "sipsnare ingest: %s: %s\n", file, why);
+        return;
+    }
+    if (u->packets_printed++ < u->max_errors) {
+        clear_bar(u);
+        fprintf(stderr, "%s: packet %llu: %s\n", file, (unsigned long long)packet, why);
+    }
+}
+
 static void on_progress(void *arg, const ingest_stats *s)
 {
     ui *u = arg;
@@ -101,10 +125,12 @@ int ingest_main(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},
         {"no-raw", no_argument, NULL, 'R'},
         {"max-errors", required_argument, NULL, 'm'},
+        {"sensor", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db = DEFAULT_DB;
+    const char *sensor = NULL;
     ui u = {.max_errors = 20};
     ingest_opts opts = {.keep_raw = true, .bad_line = on_bad_line, .progress = on_progress,
                         .arg = &u};
@@ -113,6 +139,13 @@ int ingest_main(int argc, char **argv)
         switch (c) {
         case 'd': db = optarg; break;
         case 'R': opts.keep_raw = false; break;
+        case 'S':
+            if (*optarg == '\0') {
+                fprintf(stderr, "sipsnare ingest: --sensor: empty name\n");
+                return 2;
+            }
+            sensor = optarg;
+            break;
         case 'm': {
             char *end;
             u.max_errors = strtoul(optarg, &end, 10);
@@ -147,15 +180,62 @@ int ingest_main(int argc, char **argv)
         fprintf(stderr, "sipsnare ingest: %s: %s\n", db, err);
         return 1;
     }
+    /* Captures apart, by their first bytes; everything else (and what
+     * cannot be opened: the JSON loader says why) is JSON lines. */
+    size_t nfiles = (size_t)(argc - optind);
+    const char **logs = calloc(nfiles, sizeof *logs);
+    const char **caps = calloc(nfiles, sizeof *caps);
+    if (!logs || !caps) {
+        fprintf(stderr, "sipsnare ingest: out of memory\n");
+        free(logs), free(caps), store_close(st);
+        return 1;
+    }
+    size_t nlogs = 0, ncaps = 0;
+    for (size_t i = 0; i < nfiles; i++) {
+        const char *f = argv[optind + (int)i];
+        if (strcmp(f, "-") != 0 && capture_sniff(f) == 1)
+            caps[ncaps++] = f;
+        else
+            logs[nlogs++] = f;
+    }
     ingest_stats s;
-    int rc = ingest_jsonl(st, (const char *const *)argv + optind, (size_t)(argc - optind), &opts,
-                          &s, err, sizeof err);
+    memset(&s, 0, sizeof s);
+    int rc = 0;
+    if (nlogs > 0)
+        rc = ingest_jsonl(st, logs, nlogs, &opts, &s, err, sizeof err);
+    capture_ingest_opts copts = {.sensor = sensor, .keep_raw = opts.keep_raw,
+                                 .on_error = on_bad_packet, .arg = &u};
+    uint64_t bad_packets = 0;
+    for (size_t i = 0; rc == 0 && i < ncaps; i++) {
+        capture_stats cs;
+        bool cut = false;
+        rc = capture_ingest(st, caps[i], &copts, &cs, &cut, err, sizeof err);
+        clear_bar(&u);
+        s.added += cs.added;
+        s.duplicates += cs.duplicates;
+        s.files++;
+        if (cut)
+            s.files_failed++;
+        bad_packets += cs.errors;
+        printf("pcap: %s: %llu packets, %llu SIP messages (%llu requests, %llu responses, "
+               "%llu malformed), %llu packets without SIP, %llu fragments, %llu bad packets\n",
+               caps[i], (unsigned long long)cs.packets,
+               (unsigned long long)(cs.requests + cs.responses + cs.malformed),
+               (unsigned long long)cs.requests, (unsigned long long)cs.responses,
+               (unsigned long long)cs.malformed, (unsigned long long)cs.skipped,
+               (unsigned long long)cs.fragments, (unsigned long long)cs.errors);
+    }
+    free(logs);
+    free(caps);
     clear_bar(&u);
     store_close(st);
     double t = now_s() - u.t0;
     if (s.bad > u.max_errors)
         fprintf(stderr, "sipsnare ingest: %llu more bad lines not shown\n",
                 (unsigned long long)(s.bad - u.max_errors));
+    if (bad_packets > u.max_errors)
+        fprintf(stderr, "sipsnare ingest: %llu more bad packets not shown\n",
+                (unsigned long long)(bad_packets - u.max_errors));
     if (rc != 0)
         fprintf(stderr, "sipsnare ingest: %s: %s\n", db, err);
     uint64_t events = s.added + s.duplicates;

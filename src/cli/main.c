@@ -21,6 +21,9 @@ static const struct {
     {"ingest", ingest_main, "load sensor event logs (JSON lines, .gz, .zst) into the store"},
     {"ship", ship_main, "deliver a sensor's event log to the central store ([store])"},
     {"number", number_main, "normalise dial strings: E.164, prefix, country, type"},
+    {"report", report_main, "the study's tables and figures from the store (text, csv, json, md, html)"},
+    {"blocklist", blocklist_main, "source addresses and dialed numbers to block, in defenders' formats"},
+    {"graph", graph_main, "source -> destination country graph (Graphviz DOT, SVG)"},
     {"version", version_main, "print the version"},
     {"help", help_main, "show this list"},
 };

@@ -319,7 +319,7 @@ static const char ITERATE_COLUMNS[] =
     "dst_port, method, ruri, ruri_user, from_user, from_tag, to_user, contact_user, call_id, "
     "cseq, user_agent, auth_user, auth_realm, auth_algorithm, auth_outcome, response, "
     "answered, dial_external, extension_known, warnings, status, server, reason, len, "
-    "suppressed, truncated, raw";
+    "suppressed, truncated, ";
 
 struct iterate_ctx {
     store_event_fn fn;
@@ -382,7 +382,8 @@ int store_iterate(store *st, const store_filter *f, store_event_fn fn, void *arg
     char sql[1024], since[24], until[24];
     const char *params[3];
     size_t np = 0;
-    int n = snprintf(sql, sizeof sql, "SELECT %s FROM events_v WHERE 1=1", ITERATE_COLUMNS);
+    int n = snprintf(sql, sizeof sql, "SELECT %s%s FROM events_v WHERE 1=1", ITERATE_COLUMNS,
+                     f && f->no_raw ? "NULL" : "raw");
     /* Filter on ts, the indexed (and on PostgreSQL partitioning) column in
      * its native type, so the index and partition pruning apply. */
     char p[128];

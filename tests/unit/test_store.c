@@ -233,12 +233,17 @@ static void test_insert_and_read_back(void)
     CHECK_INT(scalar(st, "SELECT count(*) FROM events"), 3);
 
     struct collect c = {0};
-    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, NULL}, collect_fn, &c) == 0);
+    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, NULL, 0}, collect_fn, &c) == 0);
     CHECK_INT(c.n, 3);
     CHECK_STR(c.text[0], "hp-1|r1|sip.request|203.0.113.50|REGISTER|-|-|-|-");
     CHECK_STR(c.text[1], "hp-1|r1|sip.request|203.0.113.50|REGISTER|-|100|bad_contact,bare_lf|-");
     CHECK_STR(c.text[2], "hp-1|r1|sip.request|2001:db8::7|INVITE|900972595551234|-|-|"
                          "INVITE sip:900972595551234@192.0.2.10 SIP/2.0\r\n...");
+    /* no_raw: the same events without the received messages. */
+    struct collect c2 = {0};
+    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, NULL, 1}, collect_fn, &c2) == 0);
+    CHECK_INT(c2.n, 3);
+    CHECK_STR(c2.text[2], "hp-1|r1|sip.request|2001:db8::7|INVITE|900972595551234|-|-|-");
     CHECK_INT(c.ev[0].ts_ms, 1795000001000LL);
     CHECK_INT(c.ev[0].seq, 1);
     CHECK_INT(c.ev[0].src_port, 5071);
@@ -276,7 +281,7 @@ static void test_absent_vs_empty_user_agent(void)
     CHECK_INT(scalar(st, "SELECT count(*) FROM events_v WHERE user_agent = ''"), 1);
     CHECK_INT(scalar(st, "SELECT count(*) FROM user_agents"), 2);
     struct collect c = {0};
-    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, NULL}, collect_fn, &c) == 0);
+    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, NULL, 0}, collect_fn, &c) == 0);
     CHECK_INT(c.n, 3);
     CHECK_INT(c.ua_null[0], 1);
     CHECK_INT(c.ua_null[1], 0);
@@ -344,15 +349,15 @@ static void test_filters(void)
     CHECK_INT(insert(st, e, 6), 6);
     struct collect c = {0};
     int64_t t0 = 1795000000000LL;
-    CHECK(store_iterate(st, &(store_filter){t0 + 2000, t0 + 5000, NULL}, collect_fn, &c) == 0);
+    CHECK(store_iterate(st, &(store_filter){t0 + 2000, t0 + 5000, NULL, 0}, collect_fn, &c) == 0);
     CHECK_INT(c.n, 3);   /* seq 2, 3, 4: since inclusive, until exclusive */
     CHECK_INT(c.ev[0].seq, 2);
     CHECK_INT(c.ev[2].seq, 4);
     memset(&c, 0, sizeof c);
-    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, "hp-2"}, collect_fn, &c) == 0);
+    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, "hp-2", 0}, collect_fn, &c) == 0);
     CHECK_INT(c.n, 3);
     memset(&c, 0, sizeof c);
-    CHECK(store_iterate(st, &(store_filter){t0 + 5000, STORE_NULL, "hp-1"}, collect_fn, &c) == 0);
+    CHECK(store_iterate(st, &(store_filter){t0 + 5000, STORE_NULL, "hp-1", 0}, collect_fn, &c) == 0);
     CHECK_INT(c.n, 0);
     done(st);
 }
