@@ -1,7 +1,8 @@
 /*
  * cli.h - the sipsnare command: one table of subcommands (cli/main.c), one
  * <name>_main(argc, argv) per file. Data goes to stdout, diagnostics to
- * stderr; exit codes: 0 success, 1 failure, 2 usage error.
+ * stderr; exit codes: 0 success, 1 failure, 2 usage error (and for `audit`,
+ * 3: findings at or above --fail-on).
  */
 #ifndef SIPSNARE_CLI_H
 #define SIPSNARE_CLI_H
@@ -14,5 +15,6 @@ int ship_main(int argc, char **argv);
 int report_main(int argc, char **argv);
 int blocklist_main(int argc, char **argv);
 int graph_main(int argc, char **argv);
+int audit_main(int argc, char **argv);
 
 #endif

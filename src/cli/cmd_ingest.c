@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "ingest/jsonl.h"
+#include "ingest/asterisk.h"
 #include "ingest/pcap.h"
 #include "store/store.h"
 
@@ -23,21 +24,27 @@
 static void ingest_usage(FILE *f)
 {
     fprintf(f,
-        "Usage: sipsnare ingest [--db TARGET] [--no-raw] [--max-errors N] [--sensor NAME] FILE...\n"
-        "  Loads sensor event logs (JSON lines; plain, gzip or zstd) and packet\n"
-        "  captures (pcap, pcapng: the SIP messages in them), each told by its\n"
-        "  first bytes, into the event store. FILE '-' is standard input (JSON\n"
-        "  lines). Events already stored are skipped, so loading a file twice adds\n"
-        "  nothing.\n"
+        "Usage: sipsnare ingest [--db TARGET] [--no-raw] [--max-errors N] [--sensor NAME]\n"
+        "                       [--year YYYY] FILE...\n"
+        "  Loads into the event store, each file told by its first bytes:\n"
+        "  sensor event logs (JSON lines; plain, gzip or zstd), packet captures\n"
+        "  (pcap, pcapng: the SIP messages in them), and a real Asterisk's own\n"
+        "  records: its security log, its messages log (failed registrations,\n"
+        "  calls to unknown extensions) and CDR CSV files (Master.csv).\n"
+        "  FILE '-' is standard input (JSON lines). Events already stored are\n"
+        "  skipped, so loading a file twice adds nothing.\n"
         "  --db TARGET       an SQLite file (default ./" DEFAULT_DB ") or a PostgreSQL\n"
         "                    URI (postgresql://user@host/dbname)\n"
         "  --no-raw          do not store the received messages (\"raw\")\n"
         "  --max-errors N    print the first N bad lines (default 20), count the rest\n"
         "                    (and as many bad packets of captures)\n"
-        "  --sensor NAME     the sensor of events from captures (default: pcap:FILE,\n"
-        "                    FILE's base name)\n"
-        "Prints one summary line on stdout (after one line per capture). Exit status: 0 loaded (bad lines are\n"
-        "counted, not fatal), 1 a file could not be read or the store failed,\n"
+        "  --sensor NAME     the sensor of events from captures and Asterisk files\n"
+        "                    (default: pcap:FILE or asterisk:FILE, FILE's base name)\n"
+        "  --year YYYY       the year of Asterisk log stamps that have none (the\n"
+        "                    logger's default \"Jan  1 10:00:00\"); default this year\n"
+        "Prints one summary line on stdout (after one line per capture or Asterisk\n"
+        "file). Exit status: 0 loaded (bad lines are counted, not fatal), 1 a file\n"
+        "could not be read or the store failed, "
         "2 usage error.\n");
 }
 
@@ -126,11 +133,13 @@ int ingest_main(int argc, char **argv)
         {"no-raw", no_argument, NULL, 'R'},
         {"max-errors", required_argument, NULL, 'm'},
         {"sensor", required_argument, NULL, 'S'},
+        {"year", required_argument, NULL, 'Y'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db = DEFAULT_DB;
     const char *sensor = NULL;
+    int year = 0;
     ui u = {.max_errors = 20};
     ingest_opts opts = {.keep_raw = true, .bad_line = on_bad_line, .progress = on_progress,
                         .arg = &u};
@@ -146,6 +155,16 @@ int ingest_main(int argc, char **argv)
             }
             sensor = optarg;
             break;
+        case 'Y': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 1970 || v > 9999) {
+                fprintf(stderr, "sipsnare ingest: --year: a year from 1970: %s\n", optarg);
+                return 2;
+            }
+            year = (int)v;
+            break;
+        }
         case 'm': {
             char *end;
             u.max_errors = strtoul(optarg, &end, 10);
@@ -185,18 +204,25 @@ int ingest_main(int argc, char **argv)
     size_t nfiles = (size_t)(argc - optind);
     const char **logs = calloc(nfiles, sizeof *logs);
     const char **caps = calloc(nfiles, sizeof *caps);
-    if (!logs || !caps) {
+    const char **asts = calloc(nfiles, sizeof *asts);
+    ast_format *ast_fmts = calloc(nfiles, sizeof *ast_fmts);
+    if (!logs || !caps || !asts || !ast_fmts) {
         fprintf(stderr, "sipsnare ingest: out of memory\n");
-        free(logs), free(caps), store_close(st);
+        free(logs), free(caps), free(asts), free(ast_fmts), store_close(st);
         return 1;
     }
-    size_t nlogs = 0, ncaps = 0;
+    size_t nlogs = 0, ncaps = 0, nasts = 0;
     for (size_t i = 0; i < nfiles; i++) {
         const char *f = argv[optind + (int)i];
-        if (strcmp(f, "-") != 0 && capture_sniff(f) == 1)
+        ast_format af = AST_NONE;
+        if (strcmp(f, "-") != 0 && capture_sniff(f) == 1) {
             caps[ncaps++] = f;
-        else
+        } else if (strcmp(f, "-") != 0 && (af = asterisk_sniff(f)) != AST_NONE) {
+            ast_fmts[nasts] = af;
+            asts[nasts++] = f;
+        } else {
             logs[nlogs++] = f;
+        }
     }
     ingest_stats s;
     memset(&s, 0, sizeof s);
@@ -225,8 +251,27 @@ int ingest_main(int argc, char **argv)
                (unsigned long long)cs.malformed, (unsigned long long)cs.skipped,
                (unsigned long long)cs.fragments, (unsigned long long)cs.errors);
     }
+    ast_opts aopts = {.sensor = sensor, .year = year, .on_bad = on_bad_line, .arg = &u};
+    for (size_t i = 0; rc == 0 && i < nasts; i++) {
+        ast_stats as;
+        bool failed = false;
+        rc = asterisk_ingest(st, asts[i], ast_fmts[i], &aopts, &as, &failed, err, sizeof err);
+        s.added += as.added;
+        s.duplicates += as.duplicates;
+        s.lines += as.lines;
+        s.bad += as.bad;
+        s.files++;
+        if (failed)
+            s.files_failed++;
+        printf("asterisk %s: %s: %llu lines, %llu events, %llu other lines, %llu bad lines\n",
+               ast_fmts[i] == AST_CDR ? "CDR" : "log", asts[i], (unsigned long long)as.lines,
+               (unsigned long long)as.events, (unsigned long long)as.skipped,
+               (unsigned long long)as.bad);
+    }
     free(logs);
     free(caps);
+    free(asts);
+    free(ast_fmts);
     clear_bar(&u);
     store_close(st);
     double t = now_s() - u.t0;

@@ -24,6 +24,7 @@ static const struct {
     {"report", report_main, "the study's tables and figures from the store (text, csv, json, md, html)"},
     {"blocklist", blocklist_main, "source addresses and dialed numbers to block, in defenders' formats"},
     {"graph", graph_main, "source -> destination country graph (Graphviz DOT, SVG)"},
+    {"audit", audit_main, "check an Asterisk configuration against the study's advice"},
     {"version", version_main, "print the version"},
     {"help", help_main, "show this list"},
 };

@@ -853,12 +853,12 @@ int event_json_parse_time(const char *s, size_t len, long long *ms)
 /* ---- the line ---------------------------------------------------------------- */
 
 /* FNV-1a, 64 bits: the identity of a foreign line (no run/seq). */
-static uint64_t fnv1a(const char *s, size_t n)
+int64_t ingest_line_seq(const char *s, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-    return h;
+    return (int64_t)(h & (uint64_t)INT64_MAX);
 }
 
 static int valid_ip(store_str s)
@@ -924,7 +924,7 @@ int event_json_parse(const char *line, size_t len, const event_json_opts *opts,
         while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r' || b[-1] == '\n'))
             b--;
         ev->run = (store_str){"", 0};
-        ev->seq = (int64_t)(fnv1a(a, (size_t)(b - a)) & (uint64_t)INT64_MAX);
+        ev->seq = ingest_line_seq(a, (size_t)(b - a));
     } else if (!ev->run.p) {
         return fail(&j, "field 'seq' without 'run'");
     } else if (ev->seq == STORE_NULL) {

@@ -46,4 +46,9 @@ int event_json_parse(const char *line, size_t len, const event_json_opts *opts,
  * -1 if not such a time. */
 int event_json_parse_time(const char *s, size_t len, long long *ms);
 
+/* The seq of an event that has no run/seq of its own (run ""): a 63-bit
+ * FNV-1a hash of its line, so the same line always has the same identity.
+ * Used for foreign JSON lines and Asterisk log and CDR lines. */
+int64_t ingest_line_seq(const char *line, size_t len);
+
 #endif

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "event/event.h"
+#include "ingest/batch.h"
 #include "ingest/event_json.h"
 #include "sip/sip.h"
 
@@ -1147,92 +1148,16 @@ int capture_decode_file(const char *path, const capture_opts *o, capture_stats *
 
 /* ---- into the store ------------------------------------------------------------- */
 
-enum {
-    LOAD_BATCH = 1024,
-    LOAD_ARENA = 4 << 20,
-};
-
-/* The string fields of store_event, copied into a batch's arena. */
-static const size_t str_fields[] = {
-    offsetof(store_event, eventid), offsetof(store_event, sensor),
-    offsetof(store_event, run), offsetof(store_event, transport),
-    offsetof(store_event, src_ip), offsetof(store_event, dst_ip),
-    offsetof(store_event, method), offsetof(store_event, ruri),
-    offsetof(store_event, ruri_user), offsetof(store_event, from_user),
-    offsetof(store_event, from_tag), offsetof(store_event, to_user),
-    offsetof(store_event, contact_user), offsetof(store_event, call_id),
-    offsetof(store_event, user_agent), offsetof(store_event, auth_user),
-    offsetof(store_event, auth_realm), offsetof(store_event, auth_algorithm),
-    offsetof(store_event, auth_outcome), offsetof(store_event, warnings),
-    offsetof(store_event, server), offsetof(store_event, reason),
-    offsetof(store_event, raw),
-};
-
 typedef struct {
-    store *st;
+    ingest_batch *batch;
     const capture_ingest_opts *io;
     const char *path;
-    uint64_t added, duplicates;
-    store_event ev[LOAD_BATCH];
-    size_t nev;
-    char *arena;
-    size_t used;
-    size_t since_commit;
-    bool failed;
-    char *err;
-    size_t errlen;
 } loader;
-
-static void load_flush(loader *l)
-{
-    if (l->failed || l->nev == 0) {
-        l->nev = 0;
-        l->used = 0;
-        return;
-    }
-    size_t added = 0;
-    if (store_insert(l->st, l->ev, l->nev, &added) != 0) {
-        snprintf(l->err, l->errlen, "%s", store_errmsg(l->st));
-        l->failed = true;
-    } else {
-        l->added += added;
-        l->duplicates += l->nev - added;
-        l->since_commit += l->nev;
-        if (l->since_commit >= INGEST_COMMIT_EVERY) {
-            if (store_commit(l->st) != 0 || store_begin(l->st) != 0) {
-                snprintf(l->err, l->errlen, "%s", store_errmsg(l->st));
-                l->failed = true;
-            }
-            l->since_commit = 0;
-        }
-    }
-    l->nev = 0;
-    l->used = 0;
-}
 
 static void load_event(void *arg, const store_event *ev)
 {
     loader *l = arg;
-    if (l->failed)
-        return;
-    size_t need = 0;
-    for (size_t i = 0; i < sizeof str_fields / sizeof str_fields[0]; i++)
-        need += ((const store_str *)((const char *)ev + str_fields[i]))->len;
-    if (l->nev == LOAD_BATCH || LOAD_ARENA - l->used < need)
-        load_flush(l);
-    if (l->failed)
-        return;
-    store_event *e = &l->ev[l->nev++];
-    *e = *ev;
-    for (size_t i = 0; i < sizeof str_fields / sizeof str_fields[0]; i++) {
-        store_str *v = (store_str *)((char *)e + str_fields[i]);
-        if (v->p == NULL)
-            continue;
-        if (v->len)
-            memcpy(l->arena + l->used, v->p, v->len);
-        v->p = l->arena + l->used;
-        l->used += v->len;
-    }
+    ingest_batch_add(l->batch, ev);
 }
 
 static void load_error(void *arg, uint64_t packet, const char *why)
@@ -1247,45 +1172,17 @@ int capture_ingest(store *st, const char *path, const capture_ingest_opts *io, c
 {
     *file_failed = false;
     memset(s, 0, sizeof *s);
-    loader *l = calloc(1, sizeof *l);
-    char *arena = malloc(LOAD_ARENA);
-    if (!l || !arena) {
-        free(l), free(arena);
-        snprintf(err, errlen, "out of memory");
+    loader l = {.io = io, .path = path};
+    l.batch = ingest_batch_open(st, err, errlen);
+    if (!l.batch)
         return -1;
-    }
-    l->st = st;
-    l->io = io;
-    l->path = path;
-    l->arena = arena;
-    l->err = err;
-    l->errlen = errlen;
-    if (store_load_begin(st) != 0 || store_begin(st) != 0) {
-        snprintf(err, errlen, "%s", store_errmsg(st));
-        free(arena), free(l);
-        return -1;
-    }
     capture_opts o = {.sensor = io->sensor, .keep_raw = io->keep_raw, .on_event = load_event,
-                      .on_error = load_error, .arg = l};
+                      .on_error = load_error, .arg = &l};
     char why[256];
     if (capture_decode_file(path, &o, s, why, sizeof why) != 0) {
         *file_failed = true;
         if (io->on_error)
             io->on_error(io->arg, path, 0, why);
     }
-    load_flush(l);
-    s->added = l->added;
-    s->duplicates = l->duplicates;
-    int rc = 0;
-    if (l->failed) {
-        store_rollback(st);
-        store_load_end(st);
-        rc = -1;
-    } else if (store_commit(st) != 0 || store_load_end(st) != 0) {
-        snprintf(err, errlen, "%s", store_errmsg(st));
-        rc = -1;
-    }
-    free(arena);
-    free(l);
-    return rc;
+    return ingest_batch_close(l.batch, &s->added, &s->duplicates, err, errlen);
 }

@@ -582,6 +582,8 @@ const ds_random_example *ds_random_examples(const dataset *d, size_t *n)
 
 const char *ds_store_name(const dataset *d) { return d->store_name; }
 
+const char *ds_home(const dataset *d) { return num_ctx_home(d->nums); }
+
 const char *ds_ipdb_attribution(const dataset *d)
 {
     return d->ip_attrib[0] ? d->ip_attrib : NULL;

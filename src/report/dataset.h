@@ -103,6 +103,8 @@ typedef struct {
     char *ua;
 } ds_random_example;
 const ds_random_example *ds_random_examples(const dataset *d, size_t *n);
+/* The honeypot's (or PBX's) home country used for dialed numbers ("BR"). */
+const char *ds_home(const dataset *d);
 /* The store's description for report headers ("sqlite:x.db"). */
 const char *ds_store_name(const dataset *d);
 /* Which IP data answered (for the attribution line), NULL when none. */

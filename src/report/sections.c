@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "analyze/strmap.h"
 #include "enrich/phonenumber_adapter.h"
@@ -461,6 +462,46 @@ static void sec_numbers(rpt_report *r, const dataset *d, int top)
         rpt_int(t, rr, 6, (int64_t)v[i]->sources);
         rpt_time(t, rr, 7, v[i]->first_ms);
         rpt_time(t, rr, 8, v[i]->last_ms);
+    }
+    /* Calls a PBX owner should look at: abroad, premium rate, shared cost,
+     * personal and non-geographic numbers (the study's advice: watch for
+     * unusual international calls). */
+    const char *home = ds_home(d);
+    rpt_table *u = rpt_table_add(sec, "unusual_numbers", "International, premium-rate and non-geographic numbers",
+                                 "number:Number:text", "country:Country:text", "type:Type:text",
+                                 "why:Why:text", "attempts:INVITEs:int", "sources:Source IPs:int",
+                                 "first:First:time", "last:Last:time", NULL);
+    /* The most alarming kinds first, each by INVITEs. */
+    static const char *const order[] = {"premium rate", "shared cost", "non-geographic",
+                                        "personal or universal access", "international"};
+    size_t shown = 0;
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        for (size_t i = 0; i < n && (top <= 0 || shown < (size_t)top); i++) {
+            const call_number *c = v[i];
+            const char *why = NULL;
+            if (c->type == PN_PREMIUM_RATE)
+                why = order[0];
+            else if (c->type == PN_SHARED_COST)
+                why = order[1];
+            else if (c->dest.country[0] == 'X')
+                why = order[2];
+            else if (c->type == PN_PERSONAL_NUMBER || c->type == PN_UAN)
+                why = order[3];
+            else if (c->dest.country[0] && strcasecmp(c->dest.country, home) != 0)
+                why = order[4];
+            if (why != order[k])
+                continue;
+            size_t rr = rpt_row(u);
+            rpt_text(u, rr, 0, c->e164);
+            rpt_text(u, rr, 1, or_unknown(c->dest.country));
+            rpt_text(u, rr, 2, pn_type_name(c->type));
+            rpt_text(u, rr, 3, why);
+            rpt_int(u, rr, 4, (int64_t)c->attempts);
+            rpt_int(u, rr, 5, (int64_t)c->sources);
+            rpt_time(u, rr, 6, c->first_ms);
+            rpt_time(u, rr, 7, c->last_ms);
+            shown++;
+        }
     }
     /* Types and categories over all numbers. */
     tally types;

@@ -113,6 +113,31 @@ PY
 "$SIPSNARE" report --db h.db --format md agents > h.md
 check "Markdown: table syntax in an agent is escaped" grep -qF '\| --- \| \*bold\* \[x\](y)' h.md
 
+# ---- a real PBX: Asterisk's security and messages logs, CDRs ------------------------
+AST=$DATA/../asterisk
+out=$("$SIPSNARE" ingest --db pbx.db --year 2026 "$AST/security.log" "$AST/messages.log" "$AST/Master.csv" 2>pbx.err)
+check "Asterisk files: told apart and loaded (14 events, 3 bad lines named)" \
+    grep -q '^ingest: 21 lines, 14 events added, 0 duplicates, 3 bad lines' <<<"$out"
+check "Asterisk files: each bad line with file and line number" \
+    test "$(grep -c -E '/(security.log:7|messages.log:9|Master.csv:5): ' pbx.err)" -eq 3
+out=$("$SIPSNARE" ingest --db pbx.db --year 2026 "$AST/security.log" "$AST/messages.log" "$AST/Master.csv" 2>/dev/null)
+check "Asterisk files: a second load adds nothing" grep -q ' 0 events added, 14 duplicates' <<<"$out"
+"$SIPSNARE" report --db pbx.db --home GB --format json -o pbx.json numbers steps 2>/dev/null
+check "PBX report: international calls flagged (IL, TR)" python3 - <<'PY'
+import json
+d = json.load(open("pbx.json"))
+t = {x["name"]: x["rows"] for s in d["sections"] for x in s["tables"]}
+u = {r["number"]: r["why"] for r in t["unusual_numbers"]}
+assert u == {"+972595551234": "international", "+90123456789": "international"}, u
+PY
+check "PBX report: the log's password guesser is brute force" python3 - <<'PY'
+import json
+d = json.load(open("pbx.json"))
+t = {x["name"]: x["rows"] for s in d["sections"] for x in s["tables"]}
+r = [r for r in t["source_steps"] if r["ip"] == "203.0.113.77"][0]
+assert "brute-force" in r["steps"] and r["auth_failures"] >= 3, r
+PY
+
 # ---- errors -----------------------------------------------------------------------
 "$SIPSNARE" report --db nonexistent.db >/dev/null 2>err; rc=$?
 check "a missing store: exit 1 and a message" \

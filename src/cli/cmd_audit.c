@@ -1,0 +1,231 @@
+/*
+ * cmd_audit.c - `sipsnare audit`: reads an Asterisk configuration (sip.conf,
+ * pjsip.conf, extensions.conf with their includes) and prints findings with
+ * severity, file:line and a fix, as text or JSON. The exit status is 3 when
+ * a finding reaches --fail-on (for CI), 1 when a file cannot be read or
+ * parsed, 2 on a usage error, 0 otherwise. Checks: docs/AUDIT.md.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "audit/astconf.h"
+#include "audit/audit.h"
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: sipsnare audit [--sip FILE] [--pjsip FILE] [--extensions FILE]\n"
+        "                      [--format text|json] [--fail-on SEVERITY]\n"
+        "                      [--passwords FILE] [DIR]\n"
+        "\n"
+        "Checks an Asterisk configuration against the study's advice: weak or\n"
+        "guessable secrets, user names equal to extensions, settings that ease\n"
+        "enumeration and unauthenticated calls, and dialplan paths from\n"
+        "unauthenticated callers to PSTN or international numbers.\n"
+        "\n"
+        "  DIR               a configuration directory (like /etc/asterisk): its\n"
+        "                    sip.conf, pjsip.conf and extensions.conf, those present\n"
+        "  --sip FILE        chan_sip configuration\n"
+        "  --pjsip FILE      res_pjsip configuration\n"
+        "  --extensions FILE the dialplan\n"
+        "  --format F        text (default) or json\n"
+        "  --fail-on SEV     exit 3 when a finding has severity SEV or higher:\n"
+        "                    info, low, medium, high (default), critical; none: never\n"
+        "  --passwords FILE  the weak-password list (default data/weak-passwords.txt)\n"
+        "\n"
+        "Exit: 0 no finding at --fail-on or above, 3 some, 1 unreadable or\n"
+        "malformed configuration (file:line on stderr), 2 usage. docs/AUDIT.md.\n");
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    putc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\u%04x", *p);
+        else
+            putc(*p, f);
+    }
+    putc('"', f);
+}
+
+static void print_text(const aud_report *r, FILE *f)
+{
+    int count[AUD_CRITICAL + 1] = {0};
+    for (size_t i = 0; i < r->n; i++) {
+        const aud_finding *x = &r->f[i];
+        count[x->severity]++;
+        char upper[16];
+        const char *name = aud_severity_name(x->severity);
+        size_t k = 0;
+        for (; name[k] && k + 1 < sizeof upper; k++)
+            upper[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 32 : name[k]);
+        upper[k] = '\0';
+        fprintf(f, "%-8s %s", upper, x->id);
+        if (x->file[0])
+            fprintf(f, "  %s:%d", x->file, x->line);
+        if (x->section[0])
+            fprintf(f, " [%s]", x->section);
+        fprintf(f, "\n  %s\n", x->message);
+        if (x->fix[0])
+            fprintf(f, "  fix: %s\n", x->fix);
+    }
+    fprintf(f, "%s%zu finding%s: %d critical, %d high, %d medium, %d low, %d info\n",
+            r->n ? "\n" : "", r->n, r->n == 1 ? "" : "s", count[AUD_CRITICAL], count[AUD_HIGH],
+            count[AUD_MEDIUM], count[AUD_LOW], count[AUD_INFO]);
+}
+
+static void print_json(const aud_report *r, const char *const *files, size_t n_files, FILE *f)
+{
+    int count[AUD_CRITICAL + 1] = {0};
+    fputs("{\"files\":[", f);
+    for (size_t i = 0; i < n_files; i++) {
+        if (i) putc(',', f);
+        json_str(f, files[i]);
+    }
+    fputs("],\"findings\":[", f);
+    for (size_t i = 0; i < r->n; i++) {
+        const aud_finding *x = &r->f[i];
+        count[x->severity]++;
+        fprintf(f, "%s\n{\"severity\":\"%s\",\"id\":\"%s\",\"file\":", i ? "," : "",
+                aud_severity_name(x->severity), x->id);
+        json_str(f, x->file);
+        fprintf(f, ",\"line\":%d,\"section\":", x->line);
+        json_str(f, x->section);
+        fputs(",\"message\":", f);
+        json_str(f, x->message);
+        fputs(",\"fix\":", f);
+        json_str(f, x->fix);
+        putc('}', f);
+    }
+    fprintf(f, "],\n\"summary\":{\"total\":%zu,\"critical\":%d,\"high\":%d,\"medium\":%d,\"low\":%d,\"info\":%d}}\n",
+            r->n, count[AUD_CRITICAL], count[AUD_HIGH], count[AUD_MEDIUM], count[AUD_LOW], count[AUD_INFO]);
+}
+
+static int is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Loads one file; prints file:line: message on failure. */
+static int load(astconf *cf, const char *path)
+{
+    if (astconf_load(cf, path, NULL) == 0)
+        return 0;
+    if (cf->error.line > 0)
+        fprintf(stderr, "sipsnare audit: %s:%d: %s\n", cf->error.file ? cf->error.file : path,
+                cf->error.line, cf->error.msg);
+    else
+        fprintf(stderr, "sipsnare audit: %s: %s\n", cf->error.file ? cf->error.file : path, cf->error.msg);
+    return -1;
+}
+
+int audit_main(int argc, char **argv)
+{
+    const char *sip = NULL, *pjsip = NULL, *ext = NULL, *dir = NULL, *pw = NULL;
+    int json = 0, fail_on = AUD_HIGH;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--sip") == 0 && has) {
+            sip = argv[++i];
+        } else if (strcmp(a, "--pjsip") == 0 && has) {
+            pjsip = argv[++i];
+        } else if (strcmp(a, "--extensions") == 0 && has) {
+            ext = argv[++i];
+        } else if (strcmp(a, "--passwords") == 0 && has) {
+            pw = argv[++i];
+        } else if (strcmp(a, "--format") == 0 && has) {
+            const char *v = argv[++i];
+            if (strcmp(v, "json") == 0) json = 1;
+            else if (strcmp(v, "text") == 0) json = 0;
+            else { fprintf(stderr, "sipsnare audit: unknown format '%s' (text, json)\n", v); return 2; }
+        } else if (strcmp(a, "--fail-on") == 0 && has) {
+            const char *v = argv[++i];
+            aud_severity s;
+            if (strcmp(v, "none") == 0) fail_on = AUD_CRITICAL + 1;
+            else if (aud_severity_parse(v, &s) == 0) fail_on = (int)s;
+            else {
+                fprintf(stderr, "sipsnare audit: unknown severity '%s' (info, low, medium, high, critical, none)\n", v);
+                return 2;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "sipsnare audit: unknown or incomplete option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else if (!dir) {
+            dir = a;
+        } else {
+            fprintf(stderr, "sipsnare audit: more than one DIR\n");
+            return 2;
+        }
+    }
+    char dsip[PATH_MAX], dpj[PATH_MAX], dext[PATH_MAX];
+    if (dir) {
+        struct stat st;
+        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "sipsnare audit: %s: not a directory\n", dir);
+            return 1;
+        }
+        snprintf(dsip, sizeof dsip, "%s/sip.conf", dir);
+        snprintf(dpj, sizeof dpj, "%s/pjsip.conf", dir);
+        snprintf(dext, sizeof dext, "%s/extensions.conf", dir);
+        if (!sip && is_file(dsip)) sip = dsip;
+        if (!pjsip && is_file(dpj)) pjsip = dpj;
+        if (!ext && is_file(dext)) ext = dext;
+        if (!sip && !pjsip && !ext) {
+            fprintf(stderr, "sipsnare audit: %s: no sip.conf, pjsip.conf or extensions.conf\n", dir);
+            return 1;
+        }
+    }
+    if (!sip && !pjsip && !ext) {
+        usage(stderr);
+        return 2;
+    }
+
+    aud_dict dict;
+    char err[256];
+    if (aud_dict_load(&dict, pw, err, sizeof err) != 0) {
+        fprintf(stderr, "sipsnare audit: %s\n", err);
+        return 1;
+    }
+    astconf csip = {0}, cpj = {0}, cext = {0};
+    int rc = 0;
+    if (sip && load(&csip, sip) != 0) rc = 1;
+    if (rc == 0 && pjsip && load(&cpj, pjsip) != 0) rc = 1;
+    if (rc == 0 && ext && load(&cext, ext) != 0) rc = 1;
+    if (rc == 0) {
+        aud_input in = {sip ? &csip : NULL, pjsip ? &cpj : NULL, ext ? &cext : NULL, &dict};
+        aud_report r = {0};
+        if (audit_run(&in, &r) != 0) {
+            fprintf(stderr, "sipsnare audit: out of memory\n");
+            rc = 1;
+        } else {
+            const char *files[3];
+            size_t nf = 0;
+            if (sip) files[nf++] = sip;
+            if (pjsip) files[nf++] = pjsip;
+            if (ext) files[nf++] = ext;
+            if (json) print_json(&r, files, nf, stdout);
+            else print_text(&r, stdout);
+            if (fflush(stdout) != 0) rc = 1;
+            else if (aud_report_max(&r) >= fail_on) rc = 3;
+        }
+        aud_report_free(&r);
+    }
+    astconf_free(&csip);
+    astconf_free(&cpj);
+    astconf_free(&cext);
+    aud_dict_free(&dict);
+    return rc;
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# test_audit.sh - the real `sipsnare audit` on the configuration sets of
+# tests/data/audit: exit codes for --fail-on, text and JSON output (JSON
+# must parse), file:line errors and exit 1 (never a crash) on malformed
+# configurations. No sensor is started.
+. "$(dirname "$0")/lib.sh"
+cd "$(dirname "$0")/../.."
+D=tests/data/audit
+
+# exit_is CODE command...: passes when the command exits with CODE.
+exit_is() {
+    local want=$1; shift
+    "$@" >"$WORK/out" 2>"$WORK/err"
+    local rc=$?
+    [ "$rc" -eq "$want" ] || { echo "  exit $rc, expected $want: $*"; head -5 "$WORK/err"; return 1; }
+}
+
+# weak/: critical findings; --fail-on decides the exit status
+check "weak: default --fail-on high exits 3" exit_is 3 "$SIPSNARE" audit $D/weak
+check "weak: text names a finding with file:line" \
+    grep -q "weak-secret  $D/weak/sip_templates.conf:6 \[100\]" "$WORK/out"
+check "weak: summary line" grep -q "^29 findings: 7 critical, 6 high, 16 medium, 0 low, 0 info$" "$WORK/out"
+check "weak: secrets are not printed" bash -c "! grep -q -e 'P@ssw0rd' -e 'Xk9#mQ2v' -e 101abc '$WORK/out'"
+check "weak: --fail-on none exits 0" exit_is 0 "$SIPSNARE" audit --fail-on none $D/weak
+check "weak: --fail-on critical exits 3" exit_is 3 "$SIPSNARE" audit --fail-on critical $D/weak
+check "weak: JSON exits 3" exit_is 3 "$SIPSNARE" audit --format json $D/weak
+check "weak: JSON parses" python3 -m json.tool "$WORK/out" /dev/null
+check "weak: JSON content" python3 - "$WORK/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["findings"]
+assert d["summary"] == {"total": 29, "critical": 7, "high": 6, "medium": 16, "low": 0, "info": 0}, d["summary"]
+ids = {(x["id"], x["file"].rsplit("/", 1)[-1], x["line"]) for x in f}
+for want in [("unauth-dialout", "extensions.conf", 19), ("alwaysauthreject", "sip.conf", 7),
+             ("allowguest", "sip.conf", 2), ("endpoint-no-auth", "pjsip.conf", 47),
+             ("auth-user-is-extension", "sip_peers.conf", 2), ("insecure-invite", "sip_peers.conf", 20)]:
+    assert want in ids, want
+for x in f:
+    assert set(x) == {"severity", "id", "file", "line", "section", "message", "fix"}, x
+    assert x["severity"] in ("info", "low", "medium", "high", "critical")
+    assert x["fix"]
+PY
+check "weak: single file --sip" exit_is 3 "$SIPSNARE" audit --sip $D/weak/sip.conf
+check "weak: --pjsip only, --fail-on critical" exit_is 3 "$SIPSNARE" audit --pjsip $D/weak/pjsip.conf --fail-on critical
+check "weak: --extensions only has no high finding" exit_is 0 "$SIPSNARE" audit --extensions $D/weak/extensions.conf
+
+# hardened/: nothing at all, even at --fail-on info
+check "hardened: exits 0 at --fail-on info" exit_is 0 "$SIPSNARE" audit --fail-on info $D/hardened
+check "hardened: no finding" grep -q "^0 findings" "$WORK/out"
+check "hardened: JSON parses" bash -c "'$SIPSNARE' audit --format json $D/hardened | python3 -m json.tool >/dev/null"
+
+# malformed/: file:line on stderr, exit 1, no crash
+for c in "bracket.conf:bracket.conf:3" "cycle_a.conf:cycle_b.conf:3" "missing.conf:missing.conf:4" \
+         "deep0.conf:deep10.conf:3" "template.conf:template.conf:3" "nosection.conf:nosection.conf:2" \
+         "paren.conf:paren.conf:3"; do
+    IFS=: read -r file errfile line <<<"$c"
+    check "malformed $file: exit 1" exit_is 1 "$SIPSNARE" audit --sip $D/malformed/$file
+    check "malformed $file: error at $errfile:$line" grep -q "$D/malformed/$errfile:$line: " "$WORK/err"
+done
+check "malformed in extensions: exit 1" exit_is 1 "$SIPSNARE" audit --extensions $D/malformed/cycle_a.conf
+check "warnings only: low findings, exit 0" exit_is 0 "$SIPSNARE" audit --sip $D/malformed/warnings.conf
+check "warnings only: 4 config-warning" test "$(grep -c '^LOW      config-warning' "$WORK/out")" -eq 4
+check "warnings only: --fail-on low exits 3" exit_is 3 "$SIPSNARE" audit --fail-on low --sip $D/malformed/warnings.conf
+
+# hostile input: binary data, a huge line, a directory, a missing file
+head -c 20000 /dev/urandom >"$WORK/random.conf"
+printf '[a]\nx=' >"$WORK/long.conf"; head -c 100000 /dev/zero | tr '\0' y >>"$WORK/long.conf"
+check "random bytes: exit 1 or 0, no crash" bash -c "'$SIPSNARE' audit --sip '$WORK/random.conf' >/dev/null 2>&1; rc=\$?; [ \$rc -le 3 ]"
+check "long line: exit 1" exit_is 1 "$SIPSNARE" audit --sip "$WORK/long.conf"
+check "long line: says which line" grep -q "long.conf:2: line longer than" "$WORK/err"
+check "missing file: exit 1" exit_is 1 "$SIPSNARE" audit --sip "$WORK/nope.conf"
+check "directory as file: exit 1" exit_is 1 "$SIPSNARE" audit --sip "$WORK"
+check "empty dir: exit 1" exit_is 1 "$SIPSNARE" audit "$WORK"
+
+# usage
+check "no arguments: exit 2" exit_is 2 "$SIPSNARE" audit
+check "bad --fail-on: exit 2" exit_is 2 "$SIPSNARE" audit --fail-on severe $D/weak
+check "bad --format: exit 2" exit_is 2 "$SIPSNARE" audit --format xml $D/weak
+check "--help: exit 0" exit_is 0 "$SIPSNARE" audit --help
