@@ -4,6 +4,7 @@
 #   make test         unit, corpus, fuzz-replay and integration tests, plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench        benchmarks (ratios against baselines run in the same command)
+#   make bench-year   a simulated year of honeynet traffic through ingest and report
 #   make fuzz         libFuzzer targets, each run FUZZ_SECONDS (clang)
 #   make run          build and start the honeypot with etc/sipsnare.conf
 #
@@ -116,6 +117,14 @@ test: deps
 bench: deps
 	$(MAKE) --no-print-directory BUILD=build $(PROG) $(BENCHES) $(TOOLS)
 	bench/run.sh build
+
+# A year of honeynet traffic (sipsnare simulate) from JSON lines to the HTML
+# report, against the sqlite3 shell; BENCH_YEAR_SCALE=0.02 for a short run
+# (docs/SIMULATE.md, docs/PERFORMANCE.md).
+.PHONY: bench-year
+bench-year: deps
+	$(MAKE) --no-print-directory BUILD=build $(PROG)
+	bench/bench_year.sh
 
 # libFuzzer needs clang; each target runs FUZZ_SECONDS from the seeds in
 # fuzz/corpus/<target>/ (committed, replayed by make test); new inputs go to

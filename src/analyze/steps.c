@@ -67,6 +67,7 @@ static void table_free(struct table *t)
         free(r->src_ip);
         free(r->sensor);
         free(r->countries);
+        free(r->exts);
         for (unsigned a = 0; a < r->n_invite_agents; a++)
             free(r->invite_agents[a].ua);
         strmap_free(&t->users[i]);
@@ -192,7 +193,9 @@ static void add_ext(step_source *r, const char *ext, an_auth outcome)
     for (unsigned i = 0; i < r->n_exts; i++)
         if (strcmp(r->exts[i].ext, ext) == 0)
             e = &r->exts[i];
-    if (!e && r->n_exts < STEP_MAX_EXT) {
+    if (!e && !r->exts)
+        r->exts = calloc(STEP_MAX_EXT, sizeof *r->exts);
+    if (!e && r->exts && r->n_exts < STEP_MAX_EXT) {
         e = &r->exts[r->n_exts++];
         memset(e, 0, sizeof *e);
         snprintf(e->ext, sizeof e->ext, "%s", ext);

@@ -42,7 +42,11 @@
 #include "analyze/calls.h"
 #include "analyze/model.h"
 
-#define STEP_MAX_USERS 4096
+/* Distinct probed users remembered per method and record: enough to decide
+ * enumeration (enum_min_users, default 10; reaching the cap counts as
+ * enumeration too). Kept small because a honeynet has records for every
+ * source and sensor pair: at 4096 a year of svwar floods took gigabytes. */
+#define STEP_MAX_USERS 64
 #define STEP_MAX_EXT 32
 #define STEP_MAX_COUNTRIES 256
 #define STEP_TOP_AGENTS 4
@@ -89,7 +93,7 @@ typedef struct {
     int probe_users_capped[PM_COUNT];
 
     /* brute force */
-    step_ext exts[STEP_MAX_EXT];
+    step_ext *exts;                /* STEP_MAX_EXT slots, allocated at the first credentials */
     unsigned n_exts;
     unsigned long more_ext_attempts;
     unsigned long auth_failures, auth_ok;

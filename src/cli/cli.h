@@ -16,5 +16,13 @@ int report_main(int argc, char **argv);
 int blocklist_main(int argc, char **argv);
 int graph_main(int argc, char **argv);
 int audit_main(int argc, char **argv);
+int simulate_main(int argc, char **argv);
+
+#include <stdio.h>
+
+/* Writes s as a JSON string: quotes, backslashes and control characters
+ * escaped, invalid UTF-8 replaced by U+FFFD (the strings come from
+ * configuration files and attackers). */
+void cli_json_string(FILE *f, const char *s);
 
 #endif

@@ -41,20 +41,6 @@ static void usage(FILE *f)
         "malformed configuration (file:line on stderr), 2 usage. docs/AUDIT.md.\n");
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    putc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            putc(*p, f);
-    }
-    putc('"', f);
-}
-
 static void print_text(const aud_report *r, FILE *f)
 {
     int count[AUD_CRITICAL + 1] = {0};
@@ -87,7 +73,7 @@ static void print_json(const aud_report *r, const char *const *files, size_t n_f
     fputs("{\"files\":[", f);
     for (size_t i = 0; i < n_files; i++) {
         if (i) putc(',', f);
-        json_str(f, files[i]);
+        cli_json_string(f, files[i]);
     }
     fputs("],\"findings\":[", f);
     for (size_t i = 0; i < r->n; i++) {
@@ -95,13 +81,13 @@ static void print_json(const aud_report *r, const char *const *files, size_t n_f
         count[x->severity]++;
         fprintf(f, "%s\n{\"severity\":\"%s\",\"id\":\"%s\",\"file\":", i ? "," : "",
                 aud_severity_name(x->severity), x->id);
-        json_str(f, x->file);
+        cli_json_string(f, x->file);
         fprintf(f, ",\"line\":%d,\"section\":", x->line);
-        json_str(f, x->section);
+        cli_json_string(f, x->section);
         fputs(",\"message\":", f);
-        json_str(f, x->message);
+        cli_json_string(f, x->message);
         fputs(",\"fix\":", f);
-        json_str(f, x->fix);
+        cli_json_string(f, x->fix);
         putc('}', f);
     }
     fprintf(f, "],\n\"summary\":{\"total\":%zu,\"critical\":%d,\"high\":%d,\"medium\":%d,\"low\":%d,\"info\":%d}}\n",

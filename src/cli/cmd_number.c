@@ -31,20 +31,6 @@ static void usage(FILE *f)
         NUM_DEFAULT_HOME);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    putc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            putc(*p, f);
-    }
-    putc('"', f);
-}
-
 static const char *dash(const char *s)
 {
     return (s && *s) ? s : "-";
@@ -63,18 +49,18 @@ static void print_one(num_ctx *ctx, const char *in, int json)
         return;
     }
     fputs("{\"input\":", stdout);
-    json_str(stdout, in);
+    cli_json_string(stdout, in);
     printf(",\"status\":\"%s\"", num_status_name(r.status));
     if (has_number) {
         printf(",\"e164\":\"%s\",\"prefix\":", r.e164);
-        json_str(stdout, r.prefix);
+        cli_json_string(stdout, r.prefix);
         printf(",\"reading\":\"%s\"", r.reading);
         if (r.dest.country[0])
             printf(",\"country\":\"%s\",\"cc\":%u", r.dest.country, r.dest.cc);
         printf(",\"type\":\"%s\"", type);
         if (r.category) {
             fputs(",\"category\":", stdout);
-            json_str(stdout, r.category);
+            cli_json_string(stdout, r.category);
         }
         if (r.n_alt) {
             fputs(",\"alternatives\":[", stdout);

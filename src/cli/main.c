@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/utf8.h"
 
 #ifndef SIPSNARE_VERSION
 #define SIPSNARE_VERSION "0.1.0"
@@ -24,6 +25,7 @@ static const struct {
     {"report", report_main, "the study's tables and figures from the store (text, csv, json, md, html)"},
     {"blocklist", blocklist_main, "source addresses and dialed numbers to block, in defenders' formats"},
     {"graph", graph_main, "source -> destination country graph (Graphviz DOT, SVG)"},
+    {"simulate", simulate_main, "generate a year of honeynet traffic modelled on the study, with its ground truth"},
     {"audit", audit_main, "check an Asterisk configuration against the study's advice"},
     {"version", version_main, "print the version"},
     {"help", help_main, "show this list"},
@@ -66,4 +68,28 @@ int main(int argc, char **argv)
     fprintf(stderr, "sipsnare: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    putc('"', f);
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq_len(p + i, n - i);
+        if (len == 0) {
+            fputs("\\uFFFD", f);
+            i++;
+        } else if (p[i] == '"' || p[i] == '\\') {
+            fprintf(f, "\\%c", p[i]);
+            i++;
+        } else if (p[i] < 0x20 || p[i] == 0x7f) {
+            fprintf(f, "\\u%04x", p[i]);
+            i++;
+        } else {
+            fwrite(p + i, 1, len, f);
+            i += len;
+        }
+    }
+    putc('"', f);
 }

@@ -421,6 +421,23 @@ static const char *registration_outcome(view reason)
     return "none";
 }
 
+/* The rest of a failed-request notice: source, user, outcome, reason. */
+static int failed_request(store_event *ev, const char *ip, view from, view reason)
+{
+    view user = from.p ? uri_user(from) : (view){NULL, 0};
+    const char *outcome = registration_outcome(reason);
+    ev->src_ip = lit(ip);
+    if (user.p) {
+        ev->from_user = ev->to_user = sstr(user);
+        if (strcmp(outcome, "none") != 0)
+            ev->auth_user = sstr(user);
+    }
+    ev->auth_outcome = lit(outcome);
+    ev->reason = sstr(reason);
+    ev->transport = lit("udp");
+    return 1;
+}
+
 static int decode_notice(const log_line *l, int64_t stamp, ast_scratch *sc, store_event *ev,
                          char *why, size_t whylen)
 {
@@ -437,20 +454,8 @@ static int decode_notice(const log_line *l, int64_t stamp, ast_scratch *sc, stor
             snprintf(why, whylen, "chan_sip registration notice: no source address");
             return -1;
         }
-        view reason = {dash + 4, (size_t)(end - dash - 4)};
         ev->method = lit("REGISTER");
-        ev->src_ip = lit(ip);
-        view user = uri_user(from);
-        const char *outcome = registration_outcome(reason);
-        if (user.p) {
-            ev->from_user = ev->to_user = sstr(user);
-            if (strcmp(outcome, "none") != 0)
-                ev->auth_user = sstr(user);
-        }
-        ev->auth_outcome = lit(outcome);
-        ev->reason = sstr(reason);
-        ev->transport = lit("udp");
-        return 1;
+        return failed_request(ev, ip, from, (view){dash + 4, (size_t)(end - dash - 4)});
     }
     if (m.n > 9 && memcmp(m.p, "Request '", 9) == 0) {
         /* res_pjsip: Request '<M>' from '<from>' failed for '<ip:port>' (callid: <id>) - <reason> */
@@ -465,23 +470,11 @@ static int decode_notice(const log_line *l, int64_t stamp, ast_scratch *sc, stor
             snprintf(why, whylen, "res_pjsip request notice: no method or source address");
             return -1;
         }
-        view reason = {dash + 4, (size_t)(end - dash - 4)};
         const char *cid = find(m.p, end, "(callid: ");
         if (cid && cid < dash)
             ev->call_id = (store_str){cid + 9, (size_t)(dash - cid - 9)};
         ev->method = sstr(method);
-        ev->src_ip = lit(ip);
-        view user = from.p ? uri_user(from) : (view){NULL, 0};
-        const char *outcome = registration_outcome(reason);
-        if (user.p) {
-            ev->from_user = ev->to_user = sstr(user);
-            if (strcmp(outcome, "none") != 0)
-                ev->auth_user = sstr(user);
-        }
-        ev->auth_outcome = lit(outcome);
-        ev->reason = sstr(reason);
-        ev->transport = lit("udp");
-        return 1;
+        return failed_request(ev, ip, from, (view){dash + 4, (size_t)(end - dash - 4)});
     }
     const char *rej = find(m.p, end, " rejected because extension not found in context '");
     if (rej && m.n > 5 && memcmp(m.p, "Call ", 5) == 0) {

@@ -313,15 +313,25 @@ static const ds_source **sorted_sources(const dataset *d, size_t *n,
     return v;
 }
 
+/* Two keys, largest first, then the address: the ranking of every source table. */
+static int rank_sources(unsigned long x1, unsigned long y1, unsigned long x2, unsigned long y2,
+                        const step_source *x, const step_source *y)
+{
+    if (x1 != y1)
+        return x1 < y1 ? 1 : -1;
+    if (x2 != y2)
+        return x2 < y2 ? 1 : -1;
+    return strcmp(x->src_ip, y->src_ip);
+}
+
+#define SOURCES_OF(a, b)                                              \
+    const step_source *x = (*(const ds_source *const *)(a))->steps;  \
+    const step_source *y = (*(const ds_source *const *)(b))->steps
+
 static int cmp_by_invites(const void *a, const void *b)
 {
-    const step_source *x = (*(const ds_source *const *)a)->steps;
-    const step_source *y = (*(const ds_source *const *)b)->steps;
-    if (x->invites_external != y->invites_external)
-        return x->invites_external < y->invites_external ? 1 : -1;
-    if (x->requests != y->requests)
-        return x->requests < y->requests ? 1 : -1;
-    return strcmp(x->src_ip, y->src_ip);
+    SOURCES_OF(a, b);
+    return rank_sources(x->invites_external, y->invites_external, x->requests, y->requests, x, y);
 }
 
 static void sec_sources(rpt_report *r, const dataset *d, int top)
@@ -543,14 +553,10 @@ static int last_step(const step_source *s)
 
 static int cmp_by_steps(const void *a, const void *b)
 {
-    const step_source *x = (*(const ds_source *const *)a)->steps;
-    const step_source *y = (*(const ds_source *const *)b)->steps;
-    int p = last_step(x), q = last_step(y);
-    if (p != q)
-        return p < q ? 1 : -1;
-    if (x->requests != y->requests)
-        return x->requests < y->requests ? 1 : -1;
-    return strcmp(x->src_ip, y->src_ip);
+    SOURCES_OF(a, b);
+    /* furthest step first (+1: no step is -1) */
+    return rank_sources((unsigned long)(last_step(x) + 1), (unsigned long)(last_step(y) + 1), x->requests,
+                        y->requests, x, y);
 }
 
 static void sec_steps(rpt_report *r, const dataset *d, int top)
@@ -604,13 +610,9 @@ static void sec_steps(rpt_report *r, const dataset *d, int top)
 
 static int cmp_by_rogue(const void *a, const void *b)
 {
-    const step_source *x = (*(const ds_source *const *)a)->steps;
-    const step_source *y = (*(const ds_source *const *)b)->steps;
-    if (x->rogue_score != y->rogue_score)
-        return x->rogue_score < y->rogue_score ? 1 : -1;
-    if (x->unified_calls != y->unified_calls)
-        return x->unified_calls < y->unified_calls ? 1 : -1;
-    return strcmp(x->src_ip, y->src_ip);
+    SOURCES_OF(a, b);
+    return rank_sources((unsigned long)x->rogue_score, (unsigned long)y->rogue_score, x->unified_calls,
+                        y->unified_calls, x, y);
 }
 
 static void sec_rogue(rpt_report *r, const dataset *d, int top)
@@ -648,14 +650,9 @@ static void sec_rogue(rpt_report *r, const dataset *d, int top)
 
 static int cmp_by_countries(const void *a, const void *b)
 {
-    const step_source *x = (*(const ds_source *const *)a)->steps;
-    const step_source *y = (*(const ds_source *const *)b)->steps;
-    unsigned long p = x->n_countries + x->more_countries, q = y->n_countries + y->more_countries;
-    if (p != q)
-        return p < q ? 1 : -1;
-    if (x->unified_calls != y->unified_calls)
-        return x->unified_calls < y->unified_calls ? 1 : -1;
-    return strcmp(x->src_ip, y->src_ip);
+    SOURCES_OF(a, b);
+    return rank_sources(x->n_countries + x->more_countries, y->n_countries + y->more_countries,
+                        x->unified_calls, y->unified_calls, x, y);
 }
 
 static void sec_graph(rpt_report *r, const dataset *d, int top)

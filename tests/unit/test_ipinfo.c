@@ -268,6 +268,36 @@ static void test_snapshot(void)
     ipdb_free(db);
 }
 
+/* ipdb_sample_country: addresses of the country that map back to it. */
+static void test_sample(void)
+{
+    ipdb *db = ipdb_new();
+    char err[256];
+    CHECK(ipdb_add_default(db, err, sizeof err) == 2);
+    static const char *const cc[] = {"US", "CN", "BR", "PS", "DE", "NL"};
+    for (size_t c = 0; c < sizeof cc / sizeof cc[0]; c++) {
+        int back = 0;
+        for (uint64_t k = 0; k < 50; k++) {
+            an_ip ip;
+            uint64_t r = k * 0x9e3779b97f4a7c15ull;
+            CHECK_INT(ipdb_sample_country(db, cc[c], r, &ip), 0);
+            CHECK_INT(ip.family, 4);
+            CHECK(ip.bytes[3] != 0 && ip.bytes[3] != 255);
+            ipinfo i;
+            if (ipdb_lookup(db, &ip, &i) == 0 && strcmp(i.country, cc[c]) == 0)
+                back++;
+            an_ip again;
+            CHECK_INT(ipdb_sample_country(db, cc[c], r, &again), 0);
+            CHECK(memcmp(&ip, &again, sizeof ip) == 0);      /* deterministic */
+        }
+        CHECK(back >= 45);          /* overlaps aside, the country maps back */
+    }
+    an_ip ip;
+    CHECK_INT(ipdb_sample_country(db, "XX", 1, &ip), -1);
+    CHECK_INT(ipdb_sample_country(db, "usa", 1, &ip), -1);
+    ipdb_free(db);
+}
+
 static void setup(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/sipsnare-ipinfo.XXXXXX");
@@ -287,4 +317,5 @@ CHECK_MAIN("test_ipinfo",
     {"CSV/TSV ranges", test_ranges},
     {"MaxMind DB", test_mmdb},
     {"snapshot in data/ipdb", test_snapshot},
+    {"sampling a country", test_sample},
     {"cleanup", cleanup})
