@@ -37,11 +37,17 @@ static void blocklist_usage(FILE *f)
         "                       (default " BL_DEFAULT_NAME ")\n"
         "  --timeout SECS       nft/ipset entries expire after SECS (default never)\n"
         "  --group N            Kamailio permissions group (default %d)\n"
+        "  --exclude RANGE      never list addresses in RANGE (a.b.c.d/n, v6/n or an\n"
+        "                       address; repeatable): your own networks and partners\n"
+        "  --include-local      list loopback, private, link-local, multicast and\n"
+        "                       unspecified addresses too (left out by default)\n"
         "  -o, --output FILE    write there, replacing it atomically (default standard output)\n"
         DSOPT_HELP
         "Formats and how to load them: docs/BLOCKLISTS.md. Exit 0, 1 on error, 2 on usage.\n",
         BL_DEFAULT_GROUP);
 }
+
+#define MAX_EXCLUDES 256
 
 static int parse_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
 {
@@ -147,6 +153,19 @@ static int selected(const step_source *s, int min_step, long min_requests)
     return 0;
 }
 
+/* Addresses left out of every list: the special ranges (unless
+ * --include-local) and --exclude. Says which on stderr, once each. */
+static int never_listed(const char *ip, int include_local, const bl_range *ex, size_t n_ex)
+{
+    const char *why = include_local ? NULL : bl_special_address(ip);
+    for (size_t i = 0; !why && i < n_ex; i++)
+        if (bl_in_range(ip, &ex[i]))
+            why = "excluded";
+    if (why)
+        fprintf(stderr, "sipsnare blocklist: not listed: %s (%s)\n", ip, why);
+    return why != NULL;
+}
+
 static unsigned step_bits(const step_source *s)
 {
     unsigned bits = 0;
@@ -222,7 +241,8 @@ static bl_number *collect_numbers(const dataset *d, int min_step, long min_reque
 
 int blocklist_main(int argc, char **argv)
 {
-    enum { O_FORMAT = 1, O_MIN_STEP, O_MIN_REQUESTS, O_NUMBERS, O_SET_NAME, O_TIMEOUT, O_GROUP };
+    enum { O_FORMAT = 1, O_MIN_STEP, O_MIN_REQUESTS, O_NUMBERS, O_SET_NAME, O_TIMEOUT, O_GROUP,
+           O_EXCLUDE, O_INCLUDE_LOCAL };
     static const struct option options[] = {
         DSOPT_LONG_OPTIONS,
         {"format", required_argument, NULL, O_FORMAT},
@@ -232,6 +252,8 @@ int blocklist_main(int argc, char **argv)
         {"set-name", required_argument, NULL, O_SET_NAME},
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"group", required_argument, NULL, O_GROUP},
+        {"exclude", required_argument, NULL, O_EXCLUDE},
+        {"include-local", no_argument, NULL, O_INCLUDE_LOCAL},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -242,6 +264,9 @@ int blocklist_main(int argc, char **argv)
     int fmt = BL_FMT_PLAIN, min_step = STEP_ENUMERATION, numbers = 0, c;
     long min_requests = 1, timeout = 0, group = BL_DEFAULT_GROUP;
     const char *output = NULL, *name = BL_DEFAULT_NAME;
+    bl_range excludes[MAX_EXCLUDES];
+    size_t n_excludes = 0;
+    int include_local = 0;
     while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
         int h = dsopts_handle(&ds, c, optarg, cmd);
         if (h < 0)
@@ -287,6 +312,15 @@ int blocklist_main(int argc, char **argv)
             if (parse_long(cmd, "group", optarg, 1, 2147483647L, &group) != 0)
                 return 2;
             break;
+        case O_EXCLUDE:
+            if (n_excludes == MAX_EXCLUDES || bl_parse_range(optarg, &excludes[n_excludes]) != 0) {
+                fprintf(stderr, "sipsnare blocklist: --exclude: an address or a.b.c.d/n or v6/n "
+                                "(at most %d): %s\n", MAX_EXCLUDES, optarg);
+                return 2;
+            }
+            n_excludes++;
+            break;
+        case O_INCLUDE_LOCAL: include_local = 1; break;
         case 'o': output = optarg; break;
         case 'h': blocklist_usage(stdout); return 0;
         default: blocklist_usage(stderr); return 2;
@@ -362,10 +396,15 @@ int blocklist_main(int argc, char **argv)
             fprintf(stderr, "sipsnare blocklist: out of memory\n");
             rc = -1;
         } else {
+            size_t kept_out = 0;
             for (size_t i = 0; i < nsrc; i++) {
                 const step_source *s = src[i].steps;
                 if (!selected(s, min_step, min_requests))
                     continue;
+                if (never_listed(s->src_ip, include_local, excludes, n_excludes)) {
+                    kept_out++;
+                    continue;
+                }
                 bl_addr *b = &a[n++];
                 b->ip = s->src_ip;
                 b->steps = step_bits(s);
@@ -379,9 +418,9 @@ int blocklist_main(int argc, char **argv)
             rc = bl_write_addrs(out.f, (bl_format)fmt, a, n, &bo, &st);
             if (rc == 0)
                 fprintf(stderr, "sipsnare blocklist: %zu address%s (%zu IPv4, %zu IPv6) of %zu "
-                                "source%s; %zu rejected\n",
+                                "source%s; %zu rejected; %zu not listed (local or excluded)\n",
                         st.written, st.written == 1 ? "" : "es", st.v4, st.v6, nsrc, nsrc == 1 ? "" : "s",
-                        st.rejected);
+                        st.rejected, kept_out);
             free(a);
         }
     }

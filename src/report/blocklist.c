@@ -871,3 +871,76 @@ int bl_write_dot(FILE *f, const bl_edge *e, size_t n, const bl_graph_options *go
     free(p); free(s); free(dsts); free(dst_cc);
     return finish(f);
 }
+
+/* ---- addresses that are never listed by default ---- */
+
+int bl_parse_range(const char *text, bl_range *r)
+{
+    char buf[64];
+    const char *slash = strchr(text, '/');
+    size_t n = slash ? (size_t)(slash - text) : strlen(text);
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+    memset(r, 0, sizeof *r);
+    if (inet_pton(AF_INET, buf, r->net) == 1)
+        r->family = 4;
+    else if (inet_pton(AF_INET6, buf, r->net) == 1)
+        r->family = 6;
+    else
+        return -1;
+    unsigned max = r->family == 4 ? 32 : 128;
+    r->bits = max;
+    if (slash) {
+        char *end;
+        long v = strtol(slash + 1, &end, 10);
+        if (slash[1] == '\0' || *end != '\0' || v < 0 || v > (long)max)
+            return -1;
+        r->bits = (unsigned)v;
+    }
+    return 0;
+}
+
+int bl_in_range(const char *ip, const bl_range *r)
+{
+    char canon[INET6_ADDRSTRLEN];
+    unsigned char a[16];
+    int fam = bl_canonical_ip(ip, canon, sizeof canon);
+    if (fam != r->family)
+        return 0;
+    if (inet_pton(fam == 4 ? AF_INET : AF_INET6, canon, a) != 1)
+        return 0;
+    unsigned full = r->bits / 8, rest = r->bits % 8;
+    if (memcmp(a, r->net, full) != 0)
+        return 0;
+    if (rest) {
+        unsigned char mask = (unsigned char)(0xFF << (8 - rest));
+        if ((a[full] & mask) != (r->net[full] & mask))
+            return 0;
+    }
+    return 1;
+}
+
+const char *bl_special_address(const char *ip)
+{
+    static const struct {
+        const char *range, *why;
+    } special[] = {
+        {"0.0.0.0/8", "unspecified"}, {"127.0.0.0/8", "loopback"}, {"10.0.0.0/8", "private"},
+        {"172.16.0.0/12", "private"}, {"192.168.0.0/16", "private"}, {"100.64.0.0/10", "shared (CGNAT)"},
+        {"169.254.0.0/16", "link-local"}, {"224.0.0.0/4", "multicast"}, {"240.0.0.0/4", "reserved"},
+        {"::/128", "unspecified"}, {"::1/128", "loopback"}, {"fc00::/7", "private (ULA)"},
+        {"fe80::/10", "link-local"}, {"ff00::/8", "multicast"},
+    };
+    char canon[INET6_ADDRSTRLEN];
+    if (bl_canonical_ip(ip, canon, sizeof canon) < 0)
+        return "not an address";
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
+        bl_range r;
+        if (bl_parse_range(special[i].range, &r) == 0 && bl_in_range(canon, &r))
+            return special[i].why;
+    }
+    return NULL;
+}
+

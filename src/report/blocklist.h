@@ -97,6 +97,24 @@ int bl_canonical_ip(const char *text, char *out, size_t outlen);
 /* Kamailio's own text of an IPv6 address (ip_addr2a: eight groups, no "::",
  * no leading zeros, upper case), which secfilter compares against. */
 int bl_kamailio_ip6(const char *canonical, char *out, size_t outlen);
+/* An address range "a.b.c.d/len" or "v6/len" (a bare address is /32 or
+ * /128), parsed for bl_in_range. */
+typedef struct {
+    int family;              /* 4 or 6 */
+    unsigned char net[16];
+    unsigned bits;
+} bl_range;
+/* Parses text into r; 0, or -1 when it is no range (host bits may be set). */
+int bl_parse_range(const char *text, bl_range *r);
+/* Whether the address (any text bl_canonical_ip accepts) is in r. */
+int bl_in_range(const char *ip, const bl_range *r);
+/* Whether an address must never be blocked by default: unspecified,
+ * loopback, private (RFC 1918, 100.64/10 shared, fc00::/7), link-local,
+ * multicast, broadcast, or not an address at all. A blocklist of such
+ * addresses cuts a host off from itself or its own network (a CDR's
+ * 0.0.0.0, a test run's 127.0.0.1). Returns the reason, or NULL. */
+const char *bl_special_address(const char *ip);
+
 /* 1 when s is '+' and 1-15 digits, the first not 0. */
 int bl_valid_e164(const char *s);
 /* 1 when name is [A-Za-z][A-Za-z0-9_]* of at most BL_MAX_NAME characters. */

@@ -206,3 +206,25 @@ check "graph --ip of an address that sent nothing: error (1)" exit_is 1 "$SIPSNA
 check "graph --ip of a non-address: usage error (2)" exit_is 2 "$SIPSNARE" graph --db "$DB" --ip '1.2.3.4"];'
 check "graph --format svg without Graphviz in PATH: clear error (1)" \
     bash -c 'PATH=/nonexistent "$1" graph --db "$2" --format svg 2>&1 >/dev/null | grep -q "needs Graphviz"' _ "$SIPSNARE" "$DB"
+
+# ---- addresses never listed: local ranges by default, --exclude -------------------
+printf '%s\n' \
+  '{"v":1,"eventid":"sip.request","timestamp":"2026-02-01T00:00:00.000Z","sensor":"l","run":"r","seq":1,"transport":"udp","src_ip":"127.0.0.1","src_port":5060,"method":"REGISTER","ruri_user":"100","to_user":"100","auth_outcome":"wrong_password","auth":{"user":"100"}}' \
+  '{"v":1,"eventid":"sip.request","timestamp":"2026-02-01T00:00:01.000Z","sensor":"l","run":"r","seq":2,"transport":"udp","src_ip":"127.0.0.1","src_port":5060,"method":"REGISTER","ruri_user":"100","to_user":"100","auth_outcome":"wrong_password","auth":{"user":"100"}}' \
+  '{"v":1,"eventid":"sip.request","timestamp":"2026-02-01T00:00:02.000Z","sensor":"l","run":"r","seq":3,"transport":"udp","src_ip":"127.0.0.1","src_port":5060,"method":"REGISTER","ruri_user":"100","to_user":"100","auth_outcome":"wrong_password","auth":{"user":"100"}}' \
+  '{"v":1,"eventid":"sip.request","timestamp":"2026-02-01T00:00:03.000Z","sensor":"l","run":"r","seq":4,"transport":"udp","src_ip":"10.9.8.7","src_port":5060,"method":"INVITE","ruri_user":"00972595551234","dial_external":true}' \
+  > "$WORK/local.jsonl"
+"$SIPSNARE" ingest --db "$WORK/local.db" "$DATA" "$WORK/local.jsonl" >/dev/null 2>&1
+out=$("$SIPSNARE" blocklist --db "$WORK/local.db" --min-step scanning 2>"$WORK/local.err")
+check "loopback and private sources are not listed by default" \
+    test -z "$(grep -E '^(127\.0\.0\.1|10\.9\.8\.7)$' <<<"$out")"
+check "each one is named on stderr with the reason" \
+    grep -q 'not listed: 127.0.0.1 (loopback)' "$WORK/local.err"
+out=$("$SIPSNARE" blocklist --db "$WORK/local.db" --min-step scanning --include-local 2>/dev/null)
+check "--include-local lists them" grep -qx '127.0.0.1' <<<"$out"
+out=$("$SIPSNARE" blocklist --db "$WORK/local.db" --exclude 77.247.109.0/24 --exclude 2001:41d0::/32 2>/dev/null)
+check "--exclude leaves out a range (IPv4 and IPv6)" \
+    test -z "$(grep -E '^(77\.247\.109\.40|2001:41d0:a:1234::5)$' <<<"$out")" -a -n "$(grep -x '185.107.80.11' <<<"$out")"
+"$SIPSNARE" blocklist --db "$WORK/local.db" --exclude 10.0.0.0/40 >/dev/null 2>&1
+check "--exclude with a bad range is a usage error" test $? -eq 2
+

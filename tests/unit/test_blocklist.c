@@ -546,7 +546,42 @@ static void test_dot(void)
     CHECK(strstr(s, "\" -> \"") == NULL);
 }
 
+static void test_special(void)
+{
+    CHECK_STR(bl_special_address("127.0.0.1"), "loopback");
+    CHECK_STR(bl_special_address("::1"), "loopback");
+    CHECK_STR(bl_special_address("0.0.0.0"), "unspecified");
+    CHECK_STR(bl_special_address("10.1.2.3"), "private");
+    CHECK_STR(bl_special_address("172.31.255.255"), "private");
+    CHECK(bl_special_address("172.32.0.1") == NULL);
+    CHECK_STR(bl_special_address("192.168.0.9"), "private");
+    CHECK_STR(bl_special_address("100.100.0.1"), "shared (CGNAT)");
+    CHECK_STR(bl_special_address("fe80::1"), "link-local");
+    CHECK_STR(bl_special_address("fd00::5"), "private (ULA)");
+    CHECK_STR(bl_special_address("ff02::1"), "multicast");
+    CHECK_STR(bl_special_address("::ffff:127.0.0.1"), "loopback");   /* mapped: as IPv4 */
+    CHECK_STR(bl_special_address("not an ip"), "not an address");
+    CHECK(bl_special_address("203.0.113.5") == NULL);
+    CHECK(bl_special_address("2001:db8::1") == NULL);
+
+    bl_range r;
+    CHECK_INT(bl_parse_range("198.51.100.0/24", &r), 0);
+    CHECK(bl_in_range("198.51.100.77", &r));
+    CHECK(!bl_in_range("198.51.101.1", &r));
+    CHECK(!bl_in_range("2001:db8::1", &r));
+    CHECK_INT(bl_parse_range("2001:db8::/33", &r), 0);
+    CHECK(bl_in_range("2001:db8:7fff::1", &r));
+    CHECK(!bl_in_range("2001:db8:8000::1", &r));
+    CHECK_INT(bl_parse_range("203.0.113.5", &r), 0);   /* /32 */
+    CHECK(bl_in_range("203.0.113.5", &r) && !bl_in_range("203.0.113.6", &r));
+    CHECK_INT(bl_parse_range("10.0.0.0/33", &r), -1);
+    CHECK_INT(bl_parse_range("10.0.0.0/", &r), -1);
+    CHECK_INT(bl_parse_range("10.0.0/8", &r), -1);
+    CHECK_INT(bl_parse_range("", &r), -1);
+}
+
 CHECK_MAIN("test_blocklist",
+    {"never listed: special ranges, --exclude ranges", test_special},
     {"plain", test_plain},
     {"nft", test_nft},
     {"ipset", test_ipset},
