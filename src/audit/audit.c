@@ -141,26 +141,21 @@ struct ctx {
 };
 
 #if defined(__GNUC__)
-__attribute__((format(printf, 7, 8)))
+__attribute__((format(printf, 7, 0)))
 #endif
-static void add(struct ctx *c, aud_severity sev, const char *id, const char *file, int line,
-                const char *section, const char *fmt, ...)
+static int vadd(aud_report *r, aud_severity sev, const char *id, const char *file, int line,
+                const char *section, const char *fmt, va_list ap)
 {
-    if (c->oom)
-        return;
-    aud_report *r = c->out;
     if (r->n == r->cap) {
         size_t nc = r->cap ? r->cap * 2 : 32;
         aud_finding *nf = realloc(r->f, nc * sizeof *nf);
-        if (!nf) { c->oom = 1; return; }
+        if (!nf)
+            return -1;
         r->f = nf;
         r->cap = nc;
     }
     char msg[MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     /* message and fix are separated by a '\v' in the format */
     char *sep = strchr(msg, '\v');
     const char *fix = "";
@@ -178,10 +173,35 @@ static void add(struct ctx *c, aud_severity sev, const char *id, const char *fil
     f->fix = strdup(fix);
     if (!f->file || !f->section || !f->message || !f->fix) {
         free(f->file); free(f->section); free(f->message); free(f->fix);
-        c->oom = 1;
-        return;
+        return -1;
     }
     r->n++;
+    return 0;
+}
+
+int aud_add(aud_report *r, aud_severity sev, const char *id, const char *file, int line,
+            const char *section, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vadd(r, sev, id, file, line, section, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 7, 8)))
+#endif
+static void add(struct ctx *c, aud_severity sev, const char *id, const char *file, int line,
+                const char *section, const char *fmt, ...)
+{
+    if (c->oom)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vadd(c->out, sev, id, file, line, section, fmt, ap) != 0)
+        c->oom = 1;
+    va_end(ap);
 }
 
 void aud_report_free(aud_report *r)
@@ -216,6 +236,12 @@ static int cmp_finding(const void *a, const void *b)
     c = strcmp(x->id, y->id);
     if (c) return c;
     return strcmp(x->section, y->section);
+}
+
+void aud_report_sort(aud_report *r)
+{
+    if (r->n > 1)
+        qsort(r->f, r->n, sizeof *r->f, cmp_finding);
 }
 
 /* ---- small helpers ---- */
@@ -1186,6 +1212,6 @@ int audit_run(const aud_input *in, aud_report *out)
     free(ss);
     dialplan_free(&dp);
     if (out->n)
-        qsort(out->f, out->n, sizeof *out->f, cmp_finding);
+        aud_report_sort(out);
     return c.oom ? -1 : 0;
 }

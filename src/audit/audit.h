@@ -69,4 +69,21 @@ int aud_report_max(const aud_report *r);
  * "0044..."); a pattern without '_' matches only itself. */
 int aud_pattern_match(const char *pattern, const char *number);
 
+/* Appends a finding (fmt: the message, then '\v', then the fix); 0, or -1
+ * when out of memory. Findings are sorted by audit_run and aud_report_sort:
+ * most severe first, then file and line. */
+int aud_add(aud_report *r, aud_severity sev, const char *id, const char *file, int line,
+            const char *section, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+void aud_report_sort(aud_report *r);
+
+/* What attackers already did to this PBX's accounts, from a sipsnare store
+ * (its honeypots' events, or this PBX's own logs ingested): for every peer,
+ * endpoint and auth user name of the configuration, requests aimed at it,
+ * failed and accepted authentications, distinct sources. Adds findings
+ * "account-probed" (medium), "account-bruteforced" (high),
+ * "account-guessed" (critical: accepted after failures). 0, or -1 with the
+ * reason in err. */
+struct store;
+int audit_exposure(struct store *st, const aud_input *in, aud_report *out, char *err, size_t errlen);
+
 #endif

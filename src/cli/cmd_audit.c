@@ -14,13 +14,14 @@
 #include "audit/astconf.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "store/store.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: sipsnare audit [--sip FILE] [--pjsip FILE] [--extensions FILE]\n"
         "                      [--format text|json] [--fail-on SEVERITY]\n"
-        "                      [--passwords FILE] [DIR]\n"
+        "                      [--passwords FILE] [--db TARGET] [DIR]\n"
         "\n"
         "Checks an Asterisk configuration against the study's advice: weak or\n"
         "guessable secrets, user names equal to extensions, settings that ease\n"
@@ -36,6 +37,9 @@ static void usage(FILE *f)
         "  --fail-on SEV     exit 3 when a finding has severity SEV or higher:\n"
         "                    info, low, medium, high (default), critical; none: never\n"
         "  --passwords FILE  the weak-password list (default data/weak-passwords.txt)\n"
+        "  --db TARGET       also a sipsnare store (SQLite file or postgresql:// URI):\n"
+        "                    which of these accounts attackers already probed, brute\n"
+        "                    forced or got into (its honeypots, or this PBX's own logs)\n"
         "\n"
         "Exit: 0 no finding at --fail-on or above, 3 some, 1 unreadable or\n"
         "malformed configuration (file:line on stderr), 2 usage. docs/AUDIT.md.\n");
@@ -113,9 +117,32 @@ static int load(astconf *cf, const char *path)
     return -1;
 }
 
+/* --db: what attackers already did to the configuration's accounts. */
+static int exposure(const char *db, const aud_input *in, aud_report *r)
+{
+    char err[512];
+    struct stat st;
+    int is_pg = strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+    const char *path = strncmp(db, "sqlite:", 7) == 0 ? db + 7 : db;
+    if (!is_pg && stat(path, &st) != 0) {
+        fprintf(stderr, "sipsnare audit: --db %s: no such store\n", path);
+        return -1;
+    }
+    store *s = store_open(db, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "sipsnare audit: --db %s: %s\n", db, err);
+        return -1;
+    }
+    int rc = audit_exposure(s, in, r, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "sipsnare audit: --db %s: %s\n", db, err);
+    store_close(s);
+    return rc;
+}
+
 int audit_main(int argc, char **argv)
 {
-    const char *sip = NULL, *pjsip = NULL, *ext = NULL, *dir = NULL, *pw = NULL;
+    const char *sip = NULL, *pjsip = NULL, *ext = NULL, *dir = NULL, *pw = NULL, *db = NULL;
     int json = 0, fail_on = AUD_HIGH;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -129,6 +156,8 @@ int audit_main(int argc, char **argv)
             pjsip = argv[++i];
         } else if (strcmp(a, "--extensions") == 0 && has) {
             ext = argv[++i];
+        } else if (strcmp(a, "--db") == 0 && has) {
+            db = argv[++i];
         } else if (strcmp(a, "--passwords") == 0 && has) {
             pw = argv[++i];
         } else if (strcmp(a, "--format") == 0 && has) {
@@ -195,6 +224,8 @@ int audit_main(int argc, char **argv)
         aud_report r = {0};
         if (audit_run(&in, &r) != 0) {
             fprintf(stderr, "sipsnare audit: out of memory\n");
+            rc = 1;
+        } else if (db && exposure(db, &in, &r) != 0) {
             rc = 1;
         } else {
             const char *files[3];

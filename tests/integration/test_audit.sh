@@ -77,3 +77,32 @@ check "no arguments: exit 2" exit_is 2 "$SIPSNARE" audit
 check "bad --fail-on: exit 2" exit_is 2 "$SIPSNARE" audit --fail-on severe $D/weak
 check "bad --format: exit 2" exit_is 2 "$SIPSNARE" audit --format xml $D/weak
 check "--help: exit 0" exit_is 0 "$SIPSNARE" audit --help
+
+# --db: what attackers already did to the configuration's accounts
+# (tests/data/audit/attacks.jsonl: 100 guessed after 3 failures, 101 probed,
+# 102 brute forced), from SQLite and from PostgreSQL alike.
+. "$(dirname "$0")/pg.sh"
+trap 'pg_stop; finish' EXIT
+"$SIPSNARE" ingest --db "$WORK/attacks.db" "$D/attacks.jsonl" >/dev/null 2>&1
+exposure_ok() {   # DB: the three findings, at the peers' own lines
+    "$SIPSNARE" audit --db "$1" --format json --fail-on none "$D/weak" >"$WORK/exp.json" 2>"$WORK/err" || return 1
+    python3 - "$WORK/exp.json" <<'PY'
+import json, sys
+f = [x for x in json.load(open(sys.argv[1]))["findings"] if x["id"].startswith("account-")]
+got = sorted((x["id"], x["severity"], x["section"], x["file"].rsplit("/", 1)[-1], x["line"]) for x in f)
+want = [("account-bruteforced", "high", "102", "sip_peers.conf", 8),
+        ("account-guessed", "critical", "100", "sip_peers.conf", 2),
+        ("account-probed", "medium", "101", "sip_peers.conf", 5)]
+assert got == want, got
+PY
+}
+check "--db (SQLite): guessed, brute-forced and probed accounts" exposure_ok "$WORK/attacks.db"
+check "--db: a guessed account makes --fail-on critical fail" \
+    exit_is 3 "$SIPSNARE" audit --db "$WORK/attacks.db" --fail-on critical "$D/weak"
+check "--db with a missing store: exit 1" exit_is 1 "$SIPSNARE" audit --db "$WORK/none.db" "$D/weak"
+if pg_start >"$WORK/pg.log" 2>&1; then
+    "$SIPSNARE" ingest --db "$PG_URL" "$D/attacks.jsonl" >/dev/null 2>&1
+    check "--db (PostgreSQL): the same findings" exposure_ok "$PG_URL"
+else
+    not_ok "PostgreSQL did not start"; cat "$WORK/pg.log"
+fi
