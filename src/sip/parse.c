@@ -82,16 +82,18 @@ static size_t find_header_end(const char *buf, size_t from, size_t len)
 static int check_version(sip_msg *m, const char *p, const char *end)
 {
     const char *q = p + 4, *d;
+    if (end - p == 7 && memcmp(p, "SIP/2.0", 7) == 0) {
+        m->version = (sip_str){p, 7}; /* what nearly every message has */
+        return 0;
+    }
     if (end - p < 7 || !SIP_IEQ(p, 4, "SIP/"))
         return -1;
     d = q;
-    while (q < end && sip_is(*q, SIP_C_DIGIT))
-        q++;
+    q = sip_span(q, end, SIP_C_DIGIT);
     if (q == d || q == end || *q != '.')
         return -1;
     d = ++q;
-    while (q < end && sip_is(*q, SIP_C_DIGIT))
-        q++;
+    q = sip_span(q, end, SIP_C_DIGIT);
     if (q == d || q != end)
         return -1;
     m->version = (sip_str){p, (size_t)(end - p)};
@@ -144,8 +146,7 @@ static int parse_request_line(sip_msg *m, const char *buf, const char *s, const 
         te--;
     if (te != e)
         m->warnings |= SIP_WARN_LIBERAL_START;
-    while (q < te && sip_is(*q, SIP_C_TOKEN))
-        q++;
+    q = sip_span(q, te, SIP_C_TOKEN);
     if (q == s || (q < te && *q != ' '))
         return fail(m, buf, q, "bad method in request line");
     m->method_str = (sip_str){s, (size_t)(q - s)};
@@ -252,8 +253,7 @@ static void take_cseq(sip_msg *m, sip_str v)
     while (p < end && sip_skip_lws(p, end) == p) /* the first word */
         p++;
     ms = q = sip_skip_lws(p, end);
-    while (q < end && sip_is(*q, SIP_C_TOKEN))
-        q++;
+    q = sip_span(q, end, SIP_C_TOKEN);
     if (ms > p && q > ms && q == end)
         m->cseq_method = (sip_str){ms, (size_t)(q - ms)};
     if (m->cseq_method.p != NULL && sip_parse_uint(s, p, UINT32_MAX, &n)) {
@@ -305,8 +305,7 @@ static int take_content_length(sip_msg *m, const char *buf, sip_str v)
 {
     uint64_t n;
     const char *p = v.p, *end = v.p + v.len;
-    while (p < end && sip_is(*p, SIP_C_DIGIT))
-        p++;
+    p = sip_span(p, end, SIP_C_DIGIT);
     if (p == v.p || p != end)
         return fail(m, buf, v.p, "bad Content-Length");
     if (!sip_parse_uint(v.p, end, SIP_MAX_MESSAGE, &n))
@@ -442,8 +441,7 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *en
         kind = sip_hdr_kind_from((sip_str){ls, (size_t)(ne - ls)});
         if (kind == SIP_HDR_OTHER) {
             const char *t = ls;
-            while (t < ne && sip_is(*t, SIP_C_TOKEN))
-                t++;
+            t = sip_span(t, ne, SIP_C_TOKEN);
             if (t != ne || ne == ls)
                 return fail(m, buf, ls, "malformed header line");
         }

@@ -23,8 +23,7 @@ enum {
 static const char *scan_escaped(const char *p, const char *end, unsigned cls, bool *bad)
 {
     for (;;) {
-        while (p < end && sip_is(*p, cls))
-            p++;
+        p = sip_span(p, end, cls);
         if (p == end || *p != '%')
             return p;
         if (end - p < 3 || !sip_is(p[1], SIP_C_HEX) || !sip_is(p[2], SIP_C_HEX)) {
@@ -175,8 +174,7 @@ static const char *parse_sip(const char *p, const char *end, sip_uri *uri, const
 
     if (p < end && *p == ':') {
         const char *s = ++p;
-        while (p < end && sip_is(*p, SIP_C_DIGIT))
-            p++;
+        p = sip_span(p, end, SIP_C_DIGIT);
         if (!sip_port_parse(s, p, &uri->port))
             FAILP("bad URI port");
         uri->port_str = (sip_str){s, (size_t)(p - s)};
@@ -203,8 +201,7 @@ static const char *parse_sip(const char *p, const char *end, sip_uri *uri, const
 static const char *parse_tel(const char *p, const char *end, sip_uri *uri, const char **err)
 {
     const char *stop = p, *semi;
-    while (stop < end && sip_is(*stop, SIP_C_URIC))
-        stop++;
+    stop = sip_span(stop, end, SIP_C_URIC);
     semi = sip_find(p, stop, ';');
     if ((semi ? semi : stop) == p)
         FAILP("empty tel number");
@@ -228,8 +225,7 @@ static const char *uri_scan(const char *p, const char *end, sip_uri *uri, const 
     /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
     if (!((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z'))
         FAILP("URI has no scheme");
-    while (s < end && sip_is(*s, SIP_C_SCHEME))
-        s++;
+    s = sip_span(s, end, SIP_C_SCHEME);
     if (s == end || *s != ':')
         FAILP("URI has no scheme");
     uri->scheme_str = (sip_str){p, (size_t)(s - p)};
@@ -254,8 +250,7 @@ static const char *uri_scan(const char *p, const char *end, sip_uri *uri, const 
     }
     /* absoluteURI: kept opaque (RFC 4475 unkscm, novelsc, unksm2). */
     p = s;
-    while (s < end && sip_is(*s, SIP_C_URIC))
-        s++;
+    s = sip_span(s, end, SIP_C_URIC);
     if (s == p)
         FAILP("empty URI after scheme");
     uri->opaque = (sip_str){p, (size_t)(s - p)};
@@ -293,8 +288,7 @@ int sip_param_next(sip_param_it *it, sip_str *name, sip_str *value)
         return it->need ? -1 : 0; /* a ';' must be followed by a parameter */
     }
     s = p;
-    while (p < end && sip_is(*p, SIP_C_TOKEN))
-        p++;
+    p = sip_span(p, end, SIP_C_TOKEN);
     if (p == s)
         return -1;
     *name = (sip_str){s, (size_t)(p - s)};
@@ -308,8 +302,7 @@ int sip_param_next(sip_param_it *it, sip_str *name, sip_str *value)
             if (p == NULL)
                 return -1;
         } else {
-            while (p < end && sip_is(*p, SIP_C_GVAL)) /* token or host */
-                p++;
+            p = sip_span(p, end, SIP_C_GVAL); /* token or host */
         }
         if (p == s)
             return -1;

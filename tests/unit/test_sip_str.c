@@ -138,6 +138,19 @@ static void header_names(void)
         CHECK((int)sip_hdr_kind_from((sip_str){n, l - 1}) != k || l == 2); /* "T" is compact To */
         low[l - 1] = '#';
         CHECK_INT(sip_hdr_kind_from((sip_str){low, l}), SIP_HDR_OTHER);
+        /* The comparison runs 4 or 8 bytes at a time: a change at any
+         * position fails it, a case change anywhere does not, and a CR
+         * (0x0D | 0x20 == '-') does not pass for '-'. */
+        for (size_t i = 0; i < l; i++) {
+            char mix[64];
+            memcpy(mix, up, l);
+            for (size_t j = i % 2; j < l; j += 2)
+                mix[j] = low[j];
+            mix[l - 1] = i % 2 ? up[l - 1] : n[l - 1];
+            CHECK_INT(sip_hdr_kind_from((sip_str){mix, l}), k);
+            mix[i] = n[i] == '-' ? '\r' : '#';
+            CHECK_INT(sip_hdr_kind_from((sip_str){mix, l}), l == 1 ? k : SIP_HDR_OTHER);
+        }
     }
     static const struct { char c; sip_hdr_kind k; } compact[] = {
         {'v', SIP_HDR_VIA}, {'f', SIP_HDR_FROM}, {'t', SIP_HDR_TO},
