@@ -59,7 +59,7 @@ BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 REPLAYS   := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 TOOLS     := $(TOOL_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test test-build bench fuzz fuzz-build run clean deps
+.PHONY: all test test-build bench fuzz fuzz-build run clean deps deps-runtime
 all: $(PROG) sipsnare
 
 # `make run` and `make test` work on a fresh machine: they install the Debian
@@ -67,6 +67,10 @@ all: $(PROG) sipsnare
 # apt-get command).
 deps:
 	@scripts/install-deps.sh --if-missing
+
+# `make run` on a sensor host needs only the build and runtime packages.
+deps-runtime:
+	@scripts/install-deps.sh --runtime --if-missing
 
 # A convenience link at the top so the README's commands stay short.
 sipsnare: $(PROG)
@@ -161,7 +165,7 @@ fuzz: fuzz-build
 ipdb:
 	python3 scripts/gen-ipdb.py
 
-run: deps
+run: deps-runtime
 	$(MAKE) --no-print-directory $(PROG) sipsnare
 	./sipsnare run -c etc/sipsnare.conf
 
