@@ -24,6 +24,54 @@
 #define DS_MAX_SENSORS 4096
 #define DS_FIELD_MAX 2048
 
+/* Distinct pairs as 64-bit FNV-1a hashes in an open-addressing set: 8 bytes
+ * a pair instead of a copied string (three pairs per request made string
+ * keys a tenth of a report's time). Two pairs sharing a hash would count
+ * once; at 8M pairs the chance of any such collision is below 1e-5. */
+typedef struct {
+    uint64_t *slot;            /* 0: empty (a hash of 0 is stored as 1) */
+    size_t cap, n;
+} pairset;
+
+static int pairset_add(pairset *s, uint64_t h)
+{
+    if (h == 0)
+        h = 1;
+    if ((s->n + 1) * 2 > s->cap) {
+        if (s->n >= DS_MAX_PAIRS)
+            return 0;
+        size_t nc = s->cap ? s->cap * 2 : 1024;
+        uint64_t *ns = calloc(nc, sizeof *ns);
+        if (!ns)
+            return 0;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slot[i])
+                for (size_t j = (size_t)(s->slot[i] * 0x9E3779B97F4A7C15ULL) & (nc - 1);; j = (j + 1) & (nc - 1))
+                    if (!ns[j]) {
+                        ns[j] = s->slot[i];
+                        break;
+                    }
+        free(s->slot);
+        s->slot = ns;
+        s->cap = nc;
+    }
+    for (size_t j = (size_t)(h * 0x9E3779B97F4A7C15ULL) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
+        if (s->slot[j] == h)
+            return 0;
+        if (!s->slot[j]) {
+            s->slot[j] = h;
+            s->n++;
+            return 1;
+        }
+    }
+}
+
+static void pairset_free(pairset *s)
+{
+    free(s->slot);
+    memset(s, 0, sizeof *s);
+}
+
 struct dataset {
     char store_name[600];
     ds_summary sum;
@@ -49,7 +97,7 @@ struct dataset {
     size_t n_sensors;
     strmap sensor_idx;
 
-    strmap pairs;              /* "a<agent idx>|ip" and "d<day>|ip" */
+    pairset pairs;             /* (agent, ip), (day, ip), (sensor, ip) seen */
 
     ds_source *sources;
     size_t n_sources;
@@ -141,11 +189,14 @@ static ds_sensor *sensor_of(dataset *d, const char *name)
 /* Counts a (kind, key, ip) pair once; returns 1 when it is new. */
 static int pair_new(dataset *d, char kind, const char *key, const char *ip)
 {
-    char k[2 * DS_FIELD_MAX + 8];
-    snprintf(k, sizeof k, "%c%s|%s", kind, key, ip);
-    int added = 0;
-    strmap_put(&d->pairs, k, 0, &added);
-    return added;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = (h ^ (unsigned char)kind) * 0x100000001b3ULL;
+    for (const char *p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    h = (h ^ 0xff) * 0x100000001b3ULL;   /* a separator no string holds */
+    for (const char *p = ip; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    return pairset_add(&d->pairs, h);
 }
 
 static void count_agent(dataset *d, const an_event *ev)
@@ -414,8 +465,7 @@ static int finish(dataset *d)
         qsort(d->randoms, d->n_randoms, sizeof *d->randoms, cmp_random);
     /* The ua pointers of the examples are the agents' own (moved by the
      * sort, not freed), so they stay valid. */
-    strmap_free(&d->pairs);
-    strmap_init(&d->pairs, 1);
+    pairset_free(&d->pairs);
     return 0;
 }
 
@@ -443,7 +493,6 @@ dataset *ds_load(const ds_options *o, char *err, size_t errlen)
     }
     strmap_init(&d->agent_idx, 0);
     strmap_init(&d->sensor_idx, 0);
-    strmap_init(&d->pairs, DS_MAX_PAIRS);
     strmap_init(&d->source_idx, 0);
     d->progress = o->progress;
     d->progress_next = 1000000;
@@ -487,7 +536,7 @@ dataset *ds_load(const ds_options *o, char *err, size_t errlen)
         snprintf(d->store_name, sizeof d->store_name, "postgresql://%s",
                  at ? at + 1 : db + (strncmp(db, "postgres://", 11) == 0 ? 11 : 13));
     }
-    store_filter f = {.since_ms = o->since_ms, .until_ms = o->until_ms, .sensor = o->sensor, .no_raw = 1};
+    store_filter f = {.since_ms = o->since_ms, .until_ms = o->until_ms, .sensor = o->sensor, .lean = 1};
     int rc = store_iterate(st, &f, on_event, d);
     if (rc != 0)
         snprintf(err, errlen, "reading the store: %s", store_errmsg(st));
@@ -521,7 +570,7 @@ void ds_free(dataset *d)
     free(d->sources);
     strmap_free(&d->agent_idx);
     strmap_free(&d->sensor_idx);
-    strmap_free(&d->pairs);
+    pairset_free(&d->pairs);
     strmap_free(&d->source_idx);
     if (d->seen)
         ag_seen_free(d->seen);

@@ -140,13 +140,15 @@ int store_load_end(store *st);
 int store_insert(store *st, const store_event *evs, size_t n, size_t *added);
 
 /* Filters of store_iterate: since_ms <= ts < until_ms, each bound
- * STORE_NULL for none; sensor NULL for all. no_raw: leave `raw` NULL (the
- * received messages are most of a store's bytes and analysis needs none). */
+ * STORE_NULL for none; sensor NULL for all. lean: leave NULL what the
+ * analysis never reads - raw (most of a store's bytes), ruri, dst_ip,
+ * auth_realm, auth_algorithm, server and reason - so that the back end
+ * skips reading and joining them. */
 typedef struct {
     int64_t since_ms;
     int64_t until_ms;
     const char *sensor;
-    int no_raw;
+    int lean;
 } store_filter;
 
 /* Called per event; ev and its strings live until the callback returns.

@@ -239,7 +239,8 @@ static void test_insert_and_read_back(void)
     CHECK_STR(c.text[1], "hp-1|r1|sip.request|203.0.113.50|REGISTER|-|100|bad_contact,bare_lf|-");
     CHECK_STR(c.text[2], "hp-1|r1|sip.request|2001:db8::7|INVITE|900972595551234|-|-|"
                          "INVITE sip:900972595551234@192.0.2.10 SIP/2.0\r\n...");
-    /* no_raw: the same events without the received messages. */
+    /* lean: the same events without raw, ruri, dst_ip, realm, algorithm,
+     * server and reason. */
     struct collect c2 = {0};
     CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, NULL, 1}, collect_fn, &c2) == 0);
     CHECK_INT(c2.n, 3);
