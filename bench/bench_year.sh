@@ -55,7 +55,7 @@ stage report_json "$SIPSNARE" report --db "$work/year.db" --format json --top 0 
 
 if [ "${BENCH_YEAR_PG:-0}" = 1 ]; then
     . tests/integration/pg.sh
-    if pg_start "$work/pg" >/dev/null; then
+    if pg_start >/dev/null; then   # its own directory: postgres cannot enter $work (mode 700)
         stage pg_ingest "$SIPSNARE" ingest --db "$PG_URL" "$ev"
         stage pg_report "$SIPSNARE" report --db "$PG_URL" --format html -o "$work/report-pg.html"
     else
