@@ -127,7 +127,7 @@ typedef struct {
     bool comma;         /* the next key needs a leading ','               */
 } jw;
 
-static void put(jw *w, const char *s, size_t len)
+static inline void put(jw *w, const char *s, size_t len)
 {
     if (w->full || len > w->cap - w->n) {
         w->full = true;
@@ -161,6 +161,27 @@ static void put_i64(jw *w, int64_t v)
     }
 }
 
+/* Bytes copied as they are: printable ASCII (0x20-0x7e) except '"' and
+ * '\\' (one row per 16 byte values). */
+static const unsigned char plain_ascii[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 /* A fold (RFC 3261 7.3.1): CRLF (or a bare LF) followed by SP/HTAB, as in
  * sip_str_unfold() (which copies; here the value is escaped in place). Returns
  * the bytes of the fold and the white space after it, 0 if none at s. */
@@ -193,10 +214,10 @@ static bool put_escaped(jw *w, const char *s, size_t len, size_t max_out, bool u
         const char *unit = esc;
         size_t ulen, used = 1, f;
         unsigned c = u[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+        if (plain_ascii[c]) {
             /* a run of plain ASCII, the bulk of any SIP message: one copy */
             size_t j = i + 1;
-            while (j < len && u[j] >= 0x20 && u[j] < 0x7f && u[j] != '"' && u[j] != '\\')
+            while (j < len && plain_ascii[u[j]])
                 j++;
             size_t run = j - i, room = max_out - out;
             put(w, s + i, run < room ? run : room);
@@ -238,19 +259,21 @@ static bool put_escaped(jw *w, const char *s, size_t len, size_t max_out, bool u
     return false;
 }
 
-static void put_key(jw *w, const char *key)
+/* A key: K("name") is the quoted key with its colon and that length, so
+ * a key costs one copy (with its comma: two) and no strlen(). */
+#define K(name) ("\"" name "\":"), (sizeof("\"" name "\":") - 1)
+
+static void put_key(jw *w, const char *qkey, size_t qlen)
 {
     if (w->comma)
         put(w, ",", 1);
-    put(w, "\"", 1);
-    put_lit(w, key);
-    put(w, "\":", 2);
+    put(w, qkey, qlen);
     w->comma = true;
 }
 
-static void open_obj(jw *w, const char *key)
+static void open_obj(jw *w, const char *qkey, size_t qlen)
 {
-    put_key(w, key);
+    put_key(w, qkey, qlen);
     put(w, "{", 1);
     w->comma = false;
 }
@@ -263,11 +286,12 @@ static void close_obj(jw *w)
 
 /* A string field from the network; the key is omitted when the view is
  * absent, "" when present but empty. */
-static void field_view(jw *w, const char *key, sip_str v, size_t max_out, bool unfold)
+static void field_view(jw *w, const char *qkey, size_t qlen, sip_str v, size_t max_out,
+                       bool unfold)
 {
     if (v.p == NULL)
         return;
-    put_key(w, key);
+    put_key(w, qkey, qlen);
     put(w, "\"", 1);
     if (put_escaped(w, v.p, v.len, max_out, unfold))
         w->cut = true;
@@ -275,35 +299,35 @@ static void field_view(jw *w, const char *key, sip_str v, size_t max_out, bool u
 }
 
 /* A string from the sensor itself (ids, static reasons); omitted if NULL. */
-static void field_cstr(jw *w, const char *key, const char *s)
+static void field_cstr(jw *w, const char *qkey, size_t qlen, const char *s)
 {
     if (s != NULL)
-        field_view(w, key, (sip_str){s, strlen(s)}, FIELD_SHORT, false);
+        field_view(w, qkey, qlen, (sip_str){s, strlen(s)}, FIELD_SHORT, false);
 }
 
 /* An address buffer of the event, NUL-terminated or not. */
-static void field_ip(jw *w, const char *key, const char ip[EVENT_IP_MAX])
+static void field_ip(jw *w, const char *qkey, size_t qlen, const char ip[EVENT_IP_MAX])
 {
-    field_view(w, key, (sip_str){ip, strnlen(ip, EVENT_IP_MAX)}, FIELD_SHORT, false);
+    field_view(w, qkey, qlen, (sip_str){ip, strnlen(ip, EVENT_IP_MAX)}, FIELD_SHORT, false);
 }
 
 /* Counters are clamped to INT64_MAX: JSON readers such as jansson take
  * integers as signed 64-bit and reject larger ones (never reached). */
-static void field_u64(jw *w, const char *key, uint64_t v)
+static void field_u64(jw *w, const char *qkey, size_t qlen, uint64_t v)
 {
-    put_key(w, key);
+    put_key(w, qkey, qlen);
     put_u64(w, v > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : v);
 }
 
-static void field_i64(jw *w, const char *key, int64_t v)
+static void field_i64(jw *w, const char *qkey, size_t qlen, int64_t v)
 {
-    put_key(w, key);
+    put_key(w, qkey, qlen);
     put_i64(w, v);
 }
 
-static void field_bool(jw *w, const char *key, bool v)
+static void field_bool(jw *w, const char *qkey, size_t qlen, bool v)
 {
-    put_key(w, key);
+    put_key(w, qkey, qlen);
     put_lit(w, v ? "true" : "false");
 }
 
@@ -311,7 +335,7 @@ static void field_warnings(jw *w, unsigned warnings)
 {
     if (warnings == 0)
         return;
-    put_key(w, "warnings");
+    put_key(w, K("warnings"));
     put(w, "[", 1);
     bool first = true;
     for (unsigned bit = 0; bit < 32; bit++) {
@@ -345,19 +369,19 @@ static void fields_auth(jw *w, const sip_msg *m)
     }
     if (d->raw.p == NULL)
         return;
-    open_obj(w, "auth");
-    field_cstr(w, "header", hdr);
-    field_view(w, "scheme", d->scheme, FIELD_SHORT, true);
-    field_view(w, "user", d->username, FIELD_SHORT, true);
-    field_view(w, "realm", d->realm, FIELD_SHORT, true);
-    field_view(w, "nonce", d->nonce, FIELD_SHORT, true);
-    field_view(w, "uri", d->uri, FIELD_LONG, true);
-    field_view(w, "algorithm", d->algorithm, FIELD_SHORT, true);
-    field_view(w, "response", d->response, FIELD_SHORT, true);
-    field_view(w, "qop", d->qop, FIELD_SHORT, true);
-    field_view(w, "nc", d->nc, FIELD_SHORT, true);
-    field_view(w, "cnonce", d->cnonce, FIELD_SHORT, true);
-    field_view(w, "opaque", d->opaque, FIELD_SHORT, true);
+    open_obj(w, K("auth"));
+    field_cstr(w, K("header"), hdr);
+    field_view(w, K("scheme"), d->scheme, FIELD_SHORT, true);
+    field_view(w, K("user"), d->username, FIELD_SHORT, true);
+    field_view(w, K("realm"), d->realm, FIELD_SHORT, true);
+    field_view(w, K("nonce"), d->nonce, FIELD_SHORT, true);
+    field_view(w, K("uri"), d->uri, FIELD_LONG, true);
+    field_view(w, K("algorithm"), d->algorithm, FIELD_SHORT, true);
+    field_view(w, K("response"), d->response, FIELD_SHORT, true);
+    field_view(w, K("qop"), d->qop, FIELD_SHORT, true);
+    field_view(w, K("nc"), d->nc, FIELD_SHORT, true);
+    field_view(w, K("cnonce"), d->cnonce, FIELD_SHORT, true);
+    field_view(w, K("opaque"), d->opaque, FIELD_SHORT, true);
     close_obj(w);
 }
 
@@ -370,41 +394,41 @@ static void fields_request(jw *w, const event *ev)
 {
     const sip_msg *m = ev->msg;
     if (m != NULL) {
-        field_view(w, "method", m->method_str, FIELD_SHORT, false);
-        field_view(w, "ruri", m->ruri_raw, FIELD_LONG, false);
+        field_view(w, K("method"), m->method_str, FIELD_SHORT, false);
+        field_view(w, K("ruri"), m->ruri_raw, FIELD_LONG, false);
         if (!(m->warnings & SIP_WARN_BAD_RURI))
-            field_view(w, "ruri_user", m->ruri.user, FIELD_SHORT, false);
-        field_view(w, "from_user", uri_user(&m->from), FIELD_SHORT, true);
-        field_view(w, "from_tag", m->from.tag, FIELD_SHORT, true);
-        field_view(w, "from_display", m->from.display, FIELD_SHORT, true);
-        field_view(w, "to_user", uri_user(&m->to), FIELD_SHORT, true);
-        field_view(w, "to_tag", m->to.tag, FIELD_SHORT, true);
+            field_view(w, K("ruri_user"), m->ruri.user, FIELD_SHORT, false);
+        field_view(w, K("from_user"), uri_user(&m->from), FIELD_SHORT, true);
+        field_view(w, K("from_tag"), m->from.tag, FIELD_SHORT, true);
+        field_view(w, K("from_display"), m->from.display, FIELD_SHORT, true);
+        field_view(w, K("to_user"), uri_user(&m->to), FIELD_SHORT, true);
+        field_view(w, K("to_tag"), m->to.tag, FIELD_SHORT, true);
         if (m->n_contact > 0)
-            field_view(w, "contact_user", uri_user(&m->contact[0]), FIELD_SHORT, true);
-        field_view(w, "call_id", m->call_id, FIELD_LONG, true);
+            field_view(w, K("contact_user"), uri_user(&m->contact[0]), FIELD_SHORT, true);
+        field_view(w, K("call_id"), m->call_id, FIELD_LONG, true);
         if (m->cseq_ok)
-            field_u64(w, "cseq", m->cseq);
-        field_view(w, "cseq_method", m->cseq_method, FIELD_SHORT, true);
-        field_view(w, "user_agent", m->user_agent, FIELD_LONG, true);
+            field_u64(w, K("cseq"), m->cseq);
+        field_view(w, K("cseq_method"), m->cseq_method, FIELD_SHORT, true);
+        field_view(w, K("user_agent"), m->user_agent, FIELD_LONG, true);
         if (m->max_forwards >= 0)
-            field_i64(w, "max_forwards", m->max_forwards);
+            field_i64(w, K("max_forwards"), m->max_forwards);
         if (m->expires >= 0)
-            field_i64(w, "expires", m->expires);
+            field_i64(w, K("expires"), m->expires);
         if (m->n_via > 0) {
-            field_view(w, "via_host", m->via[0].host, FIELD_SHORT, true);
+            field_view(w, K("via_host"), m->via[0].host, FIELD_SHORT, true);
             if (m->via[0].port != 0)
-                field_u64(w, "via_port", m->via[0].port);
-            field_view(w, "via_branch", m->via[0].branch, FIELD_SHORT, true);
+                field_u64(w, K("via_port"), m->via[0].port);
+            field_view(w, K("via_branch"), m->via[0].branch, FIELD_SHORT, true);
         }
         fields_auth(w, m);
     }
     const persona_result *r = ev->result;
     if (r != NULL) {
-        field_cstr(w, "auth_outcome", persona_auth_name(r->auth));
+        field_cstr(w, K("auth_outcome"), persona_auth_name(r->auth));
         unsigned n = r->n < PERSONA_MAX_RESPONSES ? r->n : PERSONA_MAX_RESPONSES;
         if (n > 0)
-            field_u64(w, "response", r->resp[n - 1].code);
-        put_key(w, "responses");
+            field_u64(w, K("response"), r->resp[n - 1].code);
+        put_key(w, K("responses"));
         put(w, "[", 1);
         for (unsigned i = 0; i < n; i++) {
             if (i)
@@ -413,11 +437,11 @@ static void fields_request(jw *w, const event *ev)
         }
         put(w, "]", 1);
     }
-    field_bool(w, "answered", ev->answered);
+    field_bool(w, K("answered"), ev->answered);
     if (r != NULL) {
-        field_cstr(w, "drop_reason", r->drop_reason);
-        field_bool(w, "dial_external", r->dial_external);
-        field_bool(w, "extension_known", r->extension_known);
+        field_cstr(w, K("drop_reason"), r->drop_reason);
+        field_bool(w, K("dial_external"), r->dial_external);
+        field_bool(w, K("extension_known"), r->extension_known);
     }
     if (m != NULL)
         field_warnings(w, m->warnings);
@@ -428,14 +452,14 @@ static void fields_response(jw *w, const event *ev)
     const sip_msg *m = ev->msg;
     if (m == NULL)
         return;
-    field_u64(w, "status", m->status);
-    field_view(w, "reason", m->reason, FIELD_SHORT, false);
-    field_view(w, "call_id", m->call_id, FIELD_LONG, true);
+    field_u64(w, K("status"), m->status);
+    field_view(w, K("reason"), m->reason, FIELD_SHORT, false);
+    field_view(w, K("call_id"), m->call_id, FIELD_LONG, true);
     if (m->cseq_ok)
-        field_u64(w, "cseq", m->cseq);
-    field_view(w, "cseq_method", m->cseq_method, FIELD_SHORT, true);
-    field_view(w, "user_agent", m->user_agent, FIELD_LONG, true);
-    field_view(w, "server", m->server, FIELD_LONG, true);
+        field_u64(w, K("cseq"), m->cseq);
+    field_view(w, K("cseq_method"), m->cseq_method, FIELD_SHORT, true);
+    field_view(w, K("user_agent"), m->user_agent, FIELD_LONG, true);
+    field_view(w, K("server"), m->server, FIELD_LONG, true);
     field_warnings(w, m->warnings);
 }
 
@@ -455,7 +479,7 @@ static bool field_raw(jw *w, const event *ev, size_t limit)
         jw count = {.p = NULL, .cap = (size_t)-1};
         truncated = put_escaped(&count, ev->raw, ev->raw_len, room, false);
     }
-    put_key(w, "raw");
+    put_key(w, K("raw"));
     put(w, "\"", 1);
     put_escaped(w, ev->raw, ev->raw_len, truncated ? room - mark : room, false);
     put(w, "\"", 1);
@@ -469,20 +493,24 @@ size_t event_to_json(const event *ev, char *out, size_t cap)
     size_t limit = cap < EVENT_MAX_JSON ? cap : EVENT_MAX_JSON;
     jw w = {.p = out, .cap = limit};
     char ts[25];
-    event_format_time(ev->time_ms, ts);
+    const char *time_text = ev->time_text;
+    if (time_text == NULL) {
+        event_format_time(ev->time_ms, ts);
+        time_text = ts;
+    }
 
     put(&w, "{", 1);
-    field_u64(&w, "v", EVENT_SCHEMA_VERSION);
-    field_cstr(&w, "eventid", event_kind_name(ev->kind));
-    field_cstr(&w, "timestamp", ts);
-    field_cstr(&w, "sensor", ev->sensor);
-    field_cstr(&w, "run", ev->run_id);
-    field_u64(&w, "seq", ev->seq);
-    field_cstr(&w, "transport", ev->transport);
-    field_ip(&w, "src_ip", ev->src_ip);
-    field_u64(&w, "src_port", ev->src_port);
-    field_ip(&w, "dst_ip", ev->dst_ip);
-    field_u64(&w, "dst_port", ev->dst_port);
+    field_u64(&w, K("v"), EVENT_SCHEMA_VERSION);
+    field_cstr(&w, K("eventid"), event_kind_name(ev->kind));
+    field_cstr(&w, K("timestamp"), time_text);
+    field_cstr(&w, K("sensor"), ev->sensor);
+    field_cstr(&w, K("run"), ev->run_id);
+    field_u64(&w, K("seq"), ev->seq);
+    field_cstr(&w, K("transport"), ev->transport);
+    field_ip(&w, K("src_ip"), ev->src_ip);
+    field_u64(&w, K("src_port"), ev->src_port);
+    field_ip(&w, K("dst_ip"), ev->dst_ip);
+    field_u64(&w, K("dst_port"), ev->dst_port);
 
     switch (ev->kind) {
     case EVENT_REQUEST:
@@ -492,17 +520,17 @@ size_t event_to_json(const event *ev, char *out, size_t cap)
         fields_response(&w, ev);
         break;
     case EVENT_MALFORMED:
-        field_cstr(&w, "error", ev->error ? ev->error : "unknown");
-        field_u64(&w, "error_offset", ev->error_offset);
+        field_cstr(&w, K("error"), ev->error ? ev->error : "unknown");
+        field_u64(&w, K("error_offset"), ev->error_offset);
         break;
     case EVENT_RATELIMITED:
-        field_u64(&w, "suppressed", ev->suppressed);
+        field_u64(&w, K("suppressed"), ev->suppressed);
         break;
     }
     if (ev->kind == EVENT_MALFORMED || ev->raw != NULL)
-        field_u64(&w, "len", ev->raw_len);
+        field_u64(&w, K("len"), ev->raw_len);
     if (w.cut)
-        field_bool(&w, "fields_truncated", true);
+        field_bool(&w, K("fields_truncated"), true);
     if (ev->include_raw && ev->raw != NULL && !field_raw(&w, ev, limit))
         return 0;
     put(&w, "}\n", 2);

@@ -50,6 +50,11 @@ typedef struct {
 
     uint64_t suppressed;           /* EVENT_RATELIMITED: count since last  */
 
+    /* Optional: event_format_time(time_ms) done already (a caller that
+     * logs many events of one millisecond formats it once); NULL: the
+     * encoder formats time_ms itself. */
+    const char *time_text;
+
     const char *raw;               /* the received bytes, logged when      */
     size_t raw_len;                /* include_raw (escaped, cut to fit)    */
     bool include_raw;

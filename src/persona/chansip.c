@@ -108,18 +108,25 @@ typedef struct {
 } cs_ctx;
 
 /* __get_header(): the long name over all lines from *start, then the
- * compact alias; the line after the match becomes *start. */
-static const sip_header *cs_get(const cs_ctx *c, const char *name, const char *alias,
-                                unsigned *start)
+ * compact alias (when the header has one and alias is set); the line after
+ * the match becomes *start. The names are compared through the parser's
+ * header kind: a line of kind k whose name is longer than one character is
+ * the long name of k (case-insensitively equal to it, see
+ * sip_hdr_kind_from()), a one-character one its compact form. */
+static const sip_header *cs_get(const cs_ctx *c, sip_hdr_kind k, bool alias, unsigned *start)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        const char *nm = pass ? alias : name;
-        if (nm == NULL)
-            break;
+    const sip_header *h = c->m->headers;
+    for (unsigned x = *start; x < c->nh; x++) {
+        if (h[x].kind == k && h[x].name.len > 1) {
+            *start = x + 1;
+            return &h[x];
+        }
+    }
+    if (alias) {
         for (unsigned x = *start; x < c->nh; x++) {
-            if (sip_str_ieq(c->m->headers[x].name, nm)) {
+            if (h[x].kind == k && h[x].name.len == 1) {
                 *start = x + 1;
-                return &c->m->headers[x];
+                return &h[x];
             }
         }
     }
@@ -139,10 +146,10 @@ static sip_str cs_untrim(const cs_ctx *c, sip_str v)
 }
 
 /* sip_get_header(): the raw value of the first header, or absent. */
-static sip_str cs_header(const cs_ctx *c, const char *name, const char *alias)
+static sip_str cs_header(const cs_ctx *c, sip_hdr_kind k, bool alias)
 {
     unsigned start = 0;
-    const sip_header *h = cs_get(c, name, alias, &start);
+    const sip_header *h = cs_get(c, k, alias, &start);
     return h ? cs_untrim(c, h->value) : SIP_STR_NULL;
 }
 
@@ -157,28 +164,46 @@ static size_t cs_text(const cs_ctx *c, sip_str v, char *out, size_t cap)
     bool lws = false;
     if (cap == 0)
         return 0;
-    for (size_t i = 0; v.p && i < v.len && o + 1 < cap; i++) {
-        char ch = v.p[i];
+    if (v.p == NULL) {
+        out[0] = '\0';
+        return 0;
+    }
+    const unsigned char *u = (const unsigned char *)v.p;
+    size_t i = 0;
+    while (i < v.len && o + 1 < cap) {
+        unsigned char ch = u[i];
+        /* a run of ordinary bytes (neither NUL, CR, LF, SP nor HT): one copy */
+        if (ch > ' ' || (ch != '\0' && ch != '\r' && ch != '\n' && ch != ' ' && ch != '\t')) {
+            size_t j = i + 1;
+            while (j < v.len && (u[j] > ' ' || (u[j] != '\0' && u[j] != '\r' && u[j] != '\n' &&
+                                              u[j] != ' ' && u[j] != '\t')))
+                j++;
+            size_t run = j - i, room = cap - 1 - o;
+            if (run > room)
+                run = room;
+            memcpy(out + o, v.p + i, run);
+            o += run;
+            i += run;
+            lws = false;
+            continue;
+        }
         if (ch == '\0')
             break;
         if (!c->v->pedantic) {
             if (ch == '\r' || ch == '\n')
                 break;
-            out[o++] = ch;
+            out[o++] = (char)ch;   /* SP or HT, kept as is */
+            i++;
             continue;
         }
-        if (ch == '\r')
-            continue;
-        if (ch == '\n')
+        i++;
+        if (ch == '\r' || ch == '\n')
             continue;  /* inside a value a LF is always a fold: SP/HT follows */
-        if (ch == ' ' || ch == '\t') {
-            if (lws)
-                continue;
-            lws = true;
-        } else {
-            lws = false;
-        }
-        out[o++] = ch;
+        /* SP or HT: a run of them becomes its first character */
+        if (lws)
+            continue;
+        lws = true;
+        out[o++] = (char)ch;
     }
     out[o] = '\0';
     return o;
@@ -204,6 +229,29 @@ static void cut_cat(char *buf, size_t cap, size_t *len, const char *s)
     memcpy(buf + *len, s, n);
     *len += n;
     buf[*len] = '\0';
+}
+
+/* "%08x" into out (9 bytes with the NUL), without printf. */
+static void cs_hex8(char *out, uint32_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 7; i >= 0; i--, v >>= 4)
+        out[i] = hex[v & 15];
+    out[8] = '\0';
+}
+
+/* "%u" into out (at least 11 bytes), without printf. */
+static void cs_utoa(char *out, uint32_t v)
+{
+    char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
 }
 
 /* gettag(): what follows ";tag=" (case-insensitive) up to the next ';'. */
@@ -346,7 +394,10 @@ static void cs_put_top_via(cs_ctx *c, wbuf *w, sip_str hv)
     /* ast_sockaddr_stringify_addr_remote(): the bare address (IPv6
      * without brackets: AST_SOCKADDR_STR_ADDR) */
     char ip[80];
-    snprintf(ip, sizeof ip, "%.70s", c->peer->src_ip ? c->peer->src_ip : "");
+    const char *src = c->peer->src_ip ? c->peer->src_ip : "";
+    size_t ipn = strnlen(src, 70);
+    memcpy(ip, src, ipn);
+    ip[ipn] = '\0';
     size_t n = 0;
     out[0] = '\0';
     if (c->force_rport || rport) {
@@ -359,7 +410,7 @@ static void cs_put_top_via(cs_ctx *c, wbuf *w, sip_str hv)
                 *rport = '\0';
         }
         char port[16];
-        snprintf(port, sizeof port, "%u", (unsigned)c->peer->src_port);
+        cs_utoa(port, c->peer->src_port);
         cut_cat(out, sizeof out, &n, leftmost);
         cut_cat(out, sizeof out, &n, ";received=");
         cut_cat(out, sizeof out, &n, ip);
@@ -384,7 +435,7 @@ static void cs_put_vias(cs_ctx *c, wbuf *w)
     unsigned start = 0;
     bool first = true;
     const sip_header *h;
-    while ((h = cs_get(c, "Via", "v", &start)) != NULL) {
+    while ((h = cs_get(c, SIP_HDR_VIA, true, &start)) != NULL) {
         sip_str v = cs_untrim(c, h->value);
         if (!cs_present(v))
             break;
@@ -401,11 +452,12 @@ static void cs_put_vias(cs_ctx *c, wbuf *w)
 }
 
 /* copy_header() / copy_all_header(): "Name: <chan_sip text>". */
-static void cs_copy(cs_ctx *c, wbuf *w, const char *name, const char *alias, bool all)
+static void cs_copy(cs_ctx *c, wbuf *w, sip_hdr_kind k, bool alias, bool all)
 {
+    const char *name = sip_hdr_name(k);
     unsigned start = 0;
     const sip_header *h;
-    while ((h = cs_get(c, name, alias, &start)) != NULL) {
+    while ((h = cs_get(c, k, alias, &start)) != NULL) {
         sip_str v = cs_untrim(c, h->value);
         if (!cs_present(v))
             return;
@@ -442,8 +494,8 @@ static void cs_respprep(cs_ctx *c, wbuf *w, const cs_resp *r)
     wb_put(w, "\r\n", 2);
     cs_put_vias(c, w);
     if (r->status[0] == '1' || r->status[0] == '2')
-        cs_copy(c, w, "Record-Route", NULL, true);
-    cs_copy(c, w, "From", "f", false);
+        cs_copy(c, w, SIP_HDR_RECORD_ROUTE, false, true);
+    cs_copy(c, w, SIP_HDR_FROM, true, false);
 
     /* To: chan_sip builds "%s;tag=%s" in newto[256]. */
     size_t n = cs_text(c, c->to, c->scratch, sizeof c->scratch);
@@ -452,7 +504,8 @@ static void cs_respprep(cs_ctx *c, wbuf *w, const cs_resp *r)
         char newto[256], tag[16];
         size_t k = 0;
         newto[0] = '\0';
-        snprintf(tag, sizeof tag, ";tag=as%08x", (unsigned)cs_dlg(c)->tag);
+        memcpy(tag, ";tag=as", 7);
+        cs_hex8(tag + 7, cs_dlg(c)->tag);
         cut_cat(newto, sizeof newto, &k, c->scratch);
         cut_cat(newto, sizeof newto, &k, tag);
         wb_put(w, newto, k);
@@ -461,11 +514,11 @@ static void cs_respprep(cs_ctx *c, wbuf *w, const cs_resp *r)
     }
     wb_put(w, "\r\n", 2);
 
-    cs_copy(c, w, "Call-ID", "i", false);
+    cs_copy(c, w, SIP_HDR_CALL_ID, true, false);
     if (r->cseq) {
         wb_header(w, "CSeq", r->cseq);
     } else {
-        cs_copy(c, w, "CSeq", NULL, false);
+        cs_copy(c, w, SIP_HDR_CSEQ, false, false);
     }
     wb_header(w, c->v->user_agent_hdr ? "User-Agent" : "Server", c->p->ua);
     wb_header(w, "Allow", c->v->allow);
@@ -567,8 +620,23 @@ static void cs_challenge(cs_ctx *c, bool proxy, bool reliable, bool stale)
     cs_resp r = {.status = proxy ? "407 Proxy Authentication Required" : "401 Unauthorized"};
     cs_keep(c);
     cs_respprep(c, &w, &r);
-    snprintf(hdr, sizeof hdr, "Digest algorithm=MD5, realm=\"%s\", nonce=\"%08x\"%s",
-             c->p->cfg.realm, (unsigned)cs_dlg(c)->nonce, stale ? ", stale=true" : "");
+    /* "Digest algorithm=MD5, realm=\"%s\", nonce=\"%08x\"%s" (the realm is
+     * at most PERSONA_TEXT_MAX - 1 bytes: hdr always holds it all) */
+    size_t rl = strnlen(c->p->cfg.realm, PERSONA_TEXT_MAX - 1), hn = 0;
+    memcpy(hdr, "Digest algorithm=MD5, realm=\"", 29);
+    hn = 29;
+    memcpy(hdr + hn, c->p->cfg.realm, rl);
+    hn += rl;
+    memcpy(hdr + hn, "\", nonce=\"", 10);
+    hn += 10;
+    cs_hex8(hdr + hn, cs_dlg(c)->nonce);
+    hn += 8;
+    hdr[hn++] = '"';
+    if (stale) {
+        memcpy(hdr + hn, ", stale=true", 12);
+        hn += 12;
+    }
+    hdr[hn] = '\0';
     wb_header(&w, proxy ? "Proxy-Authenticate" : "WWW-Authenticate", hdr);
     cs_finish(c, &w, proxy ? 407 : 401, 0, reliable);
 }
@@ -577,8 +645,8 @@ static void cs_challenge(cs_ctx *c, bool proxy, bool reliable, bool stale)
  * when it challenged with 407. */
 static const sip_digest *cs_creds(cs_ctx *c, bool proxy, bool *present)
 {
-    sip_str v = proxy ? cs_header(c, "Proxy-Authorization", NULL)
-                      : cs_header(c, "Authorization", NULL);
+    sip_str v = proxy ? cs_header(c, SIP_HDR_PROXY_AUTHORIZATION, false)
+                      : cs_header(c, SIP_HDR_AUTHORIZATION, false);
     *present = cs_present(v);
     return proxy ? &c->m->proxy_authorization : &c->m->authorization;
 }
@@ -635,7 +703,7 @@ static ca_result cs_check_auth(cs_ctx *c, const persona_extension *peer, bool pr
     }
 
     char ours[9];
-    snprintf(ours, sizeof ours, "%08x", (unsigned)d->nonce);
+    cs_hex8(ours, d->nonce);
     bool wrongnonce = !text_ieq(nonce.p, nonce.len, ours) || (d->flags & DLG_NONCE_USED);
     if (!wrongnonce)
         d->flags |= DLG_NONCE_USED;      /* p->stalenonce = 1 */
@@ -777,7 +845,7 @@ enum { PR_FAILED, PR_UPDATE, PR_QUERY };
  * 200 OK. */
 static int cs_register_contact(cs_ctx *c, long *expiry, char *our, size_t ourcap)
 {
-    sip_str eh = cs_header(c, "Expires", NULL);
+    sip_str eh = cs_header(c, SIP_HDR_EXPIRES, false);
     char ebuf[64];
     cs_text(c, eh, ebuf, sizeof ebuf);
     long expire = cs_atoi(ebuf);
@@ -785,7 +853,7 @@ static int cs_register_contact(cs_ctx *c, long *expiry, char *our, size_t ourcap
 
     char contact[SIPBUFSIZE];
     unsigned start = 0;
-    const sip_header *h = cs_get(c, "Contact", "m", &start);
+    const sip_header *h = cs_get(c, SIP_HDR_CONTACT, true, &start);
     cs_text(c, h ? cs_untrim(c, h->value) : SIP_STR_NULL, contact, sizeof contact);
 
     if (!have_expires) {
@@ -827,7 +895,7 @@ static int cs_register_contact(cs_ctx *c, long *expiry, char *our, size_t ourcap
             single = true;
         if (wildcard && (!have_expires || expire != 0 || single))
             return PR_FAILED;
-        h = cs_get(c, "Contact", "m", &start);
+        h = cs_get(c, SIP_HDR_CONTACT, true, &start);
         cs_text(c, h ? cs_untrim(c, h->value) : SIP_STR_NULL, contact, sizeof contact);
     } while (h != NULL && contact[0] != '\0');
     /* (the loop above runs once more for each further Contact header) */
@@ -1160,7 +1228,7 @@ static void cs_invite(cs_ctx *c)
     }
 
     /* Require: an option we do not support -> 420 + Date + Unsupported */
-    sip_str require = cs_header(c, "Require", NULL);
+    sip_str require = cs_header(c, SIP_HDR_REQUIRE, false);
     if (cs_present(require)) {
         char uns[SIPBUFSIZE];
         if (cs_unsupported(c, require, uns, sizeof uns)) {
@@ -1341,7 +1409,7 @@ static void cs_bye(cs_ctx *c)
 /* The Event package name, lower-cased, without parameters. */
 static void cs_event(cs_ctx *c, char *out, size_t cap)
 {
-    sip_str ev = cs_header(c, "Event", "o");
+    sip_str ev = cs_header(c, SIP_HDR_EVENT, true);
     size_t n = cs_text(c, ev, out, cap);
     for (size_t i = 0; i < n; i++) {
         if (out[i] == ';' || out[i] == ' ') {
@@ -1409,7 +1477,7 @@ static void cs_notify(cs_ctx *c)
 
 static void cs_message(cs_ctx *c)
 {
-    sip_str ct = cs_header(c, "Content-Type", "c");
+    sip_str ct = cs_header(c, SIP_HDR_CONTENT_TYPE, true);
     if (!cs_present(ct) || !text_iprefix(ct.p, ct.len, "text/plain"))
         cs_send(c, "415 Unsupported Media Type", false);
     else
@@ -1470,10 +1538,10 @@ void chansip_handle(persona *p, const sip_msg *m, const persona_peer *peer,
         c->method = CM_PING;   /* CAN_CREATE_DIALOG_UNSUPPORTED_METHOD before 1.8 */
 
     /* __find_call() */
-    c->callid = cs_header(c, "Call-ID", "i");
-    c->to = cs_header(c, "To", "t");
-    c->from = cs_header(c, "From", "f");
-    c->cseq = cs_header(c, "CSeq", NULL);
+    c->callid = cs_header(c, SIP_HDR_CALL_ID, true);
+    c->to = cs_header(c, SIP_HDR_TO, true);
+    c->from = cs_header(c, SIP_HDR_FROM, true);
+    c->cseq = cs_header(c, SIP_HDR_CSEQ, false);
     char cseqbuf[64];
     cs_text(c, c->cseq, cseqbuf, sizeof cseqbuf);
     bool seq_ok = cs_seqno(cseqbuf, &c->seqno);
@@ -1483,14 +1551,21 @@ void chansip_handle(persona *p, const sip_msg *m, const persona_peer *peer,
             res->drop_reason = "ACK without Call-ID, From, To or CSeq";
             return;
         }
-        sip_str top = cs_header(c, "Via", "v");
+        sip_str top = cs_header(c, SIP_HDR_VIA, true);
         c->force_rport = c->v->nat == NAT_FORCE_RPORT ||
                          (c->v->nat == NAT_AUTO_FORCE_RPORT && cs_nat_detected(c, top));
         cs_send_temp(c, "400 Bad Request");
         return;
     }
 
-    sip_str top = cs_header(c, "Via", "v");
+    /* The dialog key, Call-ID (as chan_sip holds it) and source; the
+     * table's window for it is fetched from memory while the checks
+     * below run. */
+    size_t idn = cs_text(c, c->callid, c->scratch, sizeof c->scratch);
+    c->key = dlg_key(&p->dialogs, c->scratch, idn, peer->src_ip);
+    dlg_prefetch(&p->dialogs, c->key);
+
+    sip_str top = cs_header(c, SIP_HDR_VIA, true);
     c->force_rport = c->v->nat == NAT_FORCE_RPORT ||
                      (c->v->nat == NAT_AUTO_FORCE_RPORT && cs_nat_detected(c, top));
 
@@ -1511,9 +1586,8 @@ void chansip_handle(persona *p, const sip_msg *m, const persona_peer *peer,
         }
     }
 
-    /* The dialog: Call-ID (as chan_sip holds it) from this source. */
-    size_t idn = cs_text(c, c->callid, c->scratch, sizeof c->scratch);
-    c->key = dlg_key(&p->dialogs, c->scratch, idn, peer->src_ip);
+    /* The dialog: Call-ID (as chan_sip holds it) from this source (its key
+     * was computed above, and its table window prefetched). */
     c->d = dlg_find(&p->dialogs, c->key, now_ms);
     if (c->d && c->method == CM_BYE && c->v->pedantic) {
         /* a BYE must carry our tag to match the dialog */

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "persona/persona.h"
 
@@ -70,6 +71,8 @@ typedef struct {
 
 typedef struct {
     dialog *slot;
+    void *map;             /* the mapping slot lies in (NULL: calloc'd)     */
+    size_t map_len;
     size_t mask;           /* slots - 1 (a power of two)                    */
     uint64_t key[2];       /* SipHash key                                   */
     int64_t life_ms;       /* idle time after which a dialog is gone        */
@@ -81,6 +84,8 @@ enum { DLG_PROBE = 8 };    /* slots searched per key (one cache line pair)  */
 int dlg_init(dialog_table *t, size_t slots, const uint64_t key[2], int64_t life_ms);
 void dlg_free(dialog_table *t);
 uint64_t dlg_key(const dialog_table *t, const char *callid, size_t len, const char *src_ip);
+/* Starts loading the key's probe window into the cache (a hint). */
+void dlg_prefetch(const dialog_table *t, uint64_t key);
 /* The live dialog with this key, or NULL. */
 dialog *dlg_find(dialog_table *t, uint64_t key, int64_t now_ms);
 /* A slot for a new dialog (zeroed, key and last_ms set): a free or expired
@@ -166,15 +171,44 @@ typedef struct {
 /* Starts the next response of res (res->resp[res->n]); when res is full
  * or already dropped the writer starts in overflow and emits nothing. */
 void wb_init(wbuf *w, persona_result *res);
-void wb_put(wbuf *w, const char *s, size_t n);
-void wb_puts(wbuf *w, const char *s);
-void wb_str(wbuf *w, sip_str s);
+
+/* The appenders run many times per response: inline, so that the length
+ * of a literal is known at compile time. */
+static inline void wb_put(wbuf *w, const char *s, size_t n)
+{
+    if (w->overflow)
+        return;
+    if (n > w->cap - w->len) {
+        w->overflow = true;
+        return;
+    }
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+static inline void wb_puts(wbuf *w, const char *s)
+{
+    wb_put(w, s, strlen(s));
+}
+
+static inline void wb_str(wbuf *w, sip_str s)
+{
+    if (s.p)
+        wb_put(w, s.p, s.len);
+}
+
+/* "Name: value\r\n" */
+static inline void wb_header(wbuf *w, const char *name, const char *value)
+{
+    wb_puts(w, name);
+    wb_put(w, ": ", 2);
+    wb_puts(w, value);
+    wb_put(w, "\r\n", 2);
+}
 void wb_u32(wbuf *w, uint32_t v);
 void wb_hex8(wbuf *w, uint32_t v);  /* "%08x" */
 /* "ip:port", IPv6 in brackets: the host part of our Contact URIs. */
 void wb_hostport(wbuf *w, const char *ip, uint32_t port);
-/* "Name: value\r\n" */
-void wb_header(wbuf *w, const char *name, const char *value);
 /* Date: in chan_sip's and pjsip's format, "%a, %d %b %Y %T GMT". */
 void wb_http_date(wbuf *w, int64_t now_ms);
 

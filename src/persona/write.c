@@ -27,29 +27,6 @@ void wb_init(wbuf *w, persona_result *res)
     w->overflow = false;
 }
 
-void wb_put(wbuf *w, const char *s, size_t n)
-{
-    if (w->overflow)
-        return;
-    if (n > w->cap - w->len) {
-        w->overflow = true;
-        return;
-    }
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
-}
-
-void wb_puts(wbuf *w, const char *s)
-{
-    wb_put(w, s, strlen(s));
-}
-
-void wb_str(wbuf *w, sip_str s)
-{
-    if (s.p)
-        wb_put(w, s.p, s.len);
-}
-
 void wb_u32(wbuf *w, uint32_t v)
 {
     char tmp[10];
@@ -68,14 +45,6 @@ void wb_hex8(wbuf *w, uint32_t v)
     for (int i = 7; i >= 0; i--, v >>= 4)
         tmp[i] = hex[v & 15];
     wb_put(w, tmp, 8);
-}
-
-void wb_header(wbuf *w, const char *name, const char *value)
-{
-    wb_puts(w, name);
-    wb_put(w, ": ", 2);
-    wb_puts(w, value);
-    wb_put(w, "\r\n", 2);
 }
 
 /* strftime("%a, %d %b %Y %T GMT") without the locale (append_date() in
@@ -213,26 +182,42 @@ void persona_random_uuid(prng *r, char out[37])
     out[o] = '\0';
 }
 
+/* ASCII case folding: what strncasecmp() does in the C locale, which is
+ * the only one the sensor runs in (it never calls setlocale()). */
+static inline unsigned char fold(unsigned char ch)
+{
+    return (unsigned char)(ch - 'A') < 26 ? (unsigned char)(ch | 0x20) : ch;
+}
+
+static bool fold_eq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fold((unsigned char)a[i]) != fold((unsigned char)b[i]))
+            return false;
+    return true;
+}
+
 bool text_ieq(const char *a, size_t alen, const char *lit)
 {
     size_t n = strlen(lit);
-    return alen == n && strncasecmp(a, lit, n) == 0;
+    return alen == n && fold_eq(a, lit, n);
 }
 
 bool text_iprefix(const char *a, size_t alen, const char *lit)
 {
     size_t n = strlen(lit);
-    return alen >= n && strncasecmp(a, lit, n) == 0;
+    return alen >= n && fold_eq(a, lit, n);
 }
 
-/* strcasestr() on a counted string. */
+/* strcasestr() on a counted string (the needle holds no NUL). */
 const char *text_ifind(const char *h, size_t hlen, const char *needle, size_t *at)
 {
     size_t n = strlen(needle);
     if (n == 0 || hlen < n)
         return NULL;
+    unsigned char first = fold((unsigned char)needle[0]);
     for (size_t i = 0; i + n <= hlen; i++) {
-        if (strncasecmp(h + i, needle, n) == 0) {
+        if (fold((unsigned char)h[i]) == first && fold_eq(h + i + 1, needle + 1, n - 1)) {
             if (at)
                 *at = i;
             return h + i;

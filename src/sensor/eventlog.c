@@ -126,6 +126,20 @@ int eventlog_append(eventlog *log, const char *line, size_t len)
     return 0;
 }
 
+char *eventlog_reserve(eventlog *log, size_t max)
+{
+    if (max > EVENTLOG_BUFFER) return NULL;
+    if (log->len + max > EVENTLOG_BUFFER && eventlog_flush(log) != 0) return NULL;
+    return log->buf + log->len;
+}
+
+void eventlog_commit(eventlog *log, size_t len)
+{
+    if (len == 0) return;
+    log->len += len;
+    log->events++;
+}
+
 int eventlog_reopen(eventlog *log)
 {
     if (eventlog_flush(log) != 0) return -1;

@@ -40,6 +40,12 @@ int eventlog_open(eventlog *log, const char *path, unsigned sync_interval_ms);
 /* Appends one encoded line to the batch (flushing first if it is full).
  * Returns 0, or -1 if a needed flush failed. */
 int eventlog_append(eventlog *log, const char *line, size_t len);
+/* In-place append: room for up to max bytes at the end of the batch
+ * (flushing first if it is too full), or NULL if max exceeds the buffer
+ * or a needed flush failed. Write the line there, then eventlog_commit()
+ * its length (0 commits nothing). Saves a copy of every line. */
+char *eventlog_reserve(eventlog *log, size_t max);
+void eventlog_commit(eventlog *log, size_t len);
 /* Writes the whole batch to the file. Returns 0 or -1 (batch kept). */
 int eventlog_flush(eventlog *log);
 /* Closes and reopens the path (after logrotate moved the file). */

@@ -79,8 +79,9 @@ struct net {
     struct iovec tx_iov[SEND_SLOTS];
     struct sockaddr_storage tx_to[SEND_SLOTS];
     char tx_ctl[SEND_SLOTS][64];
-    char (*tx)[PERSONA_MAX_RESPONSE];
-    persona_result res;
+    /* One result per datagram of a batch: the responses are sent from
+     * where the persona wrote them (no copy). res[0] serves TCP. */
+    persona_result *res;
     sip_msg msg;
 };
 
@@ -223,11 +224,11 @@ net *net_open(const net_listen *specs, size_t n, const net_options *o)
         nt->opt.max_message = SIP_MAX_MESSAGE;
     nt->ep = epoll_create1(EPOLL_CLOEXEC);
     nt->rx = malloc(sizeof *nt->rx * NET_UDP_BATCH);
-    nt->tx = malloc(sizeof *nt->tx * SEND_SLOTS);
+    nt->res = malloc(sizeof *nt->res * NET_UDP_BATCH);
     nt->conns = calloc(o->max_tcp_connections ? o->max_tcp_connections : 1, sizeof *nt->conns);
     if (nt->conns)
         for (size_t i = 0; i < o->max_tcp_connections; i++) nt->conns[i].fd = -1;
-    if (nt->ep < 0 || !nt->rx || !nt->tx || !nt->conns) goto fail;
+    if (nt->ep < 0 || !nt->rx || !nt->res || !nt->conns) goto fail;
     int err = 0;
     for (size_t i = 0; i < n && nt->n_ls < NET_MAX_LISTENERS; i++) {
         listener *l = &nt->ls[nt->n_ls];
@@ -409,14 +410,24 @@ static void handle_udp(net *n, sensor *s, size_t li)
             addr_text(&n->rx_from[i], src_ip, sizeof src_ip, &a.src_port, a.src_bin);
             uint8_t unused[16];
             addr_text(&dst, dst_ip, sizeof dst_ip, &a.dst_port, unused);
-            persona_result *res = &n->res;
+            persona_result *res = &n->res[i];
             sensor_handle_datagram(s, n->rx[i], n->rx_msgs[i].msg_len, &a, now, &n->msg, res);
+            /* The dialog key only matters to delayed responses (rare):
+             * computed when one needs it. */
             uint64_t dialog = 0;
-            if (res->cancel_pending || res->n) dialog = sensor_dialog_key(&n->msg, a.src_bin);
-            if (res->cancel_pending && n->n_heap) cancel_delayed(n, dialog);
+            bool have_dialog = false;
+            if (res->cancel_pending && n->n_heap) {
+                dialog = sensor_dialog_key(&n->msg, a.src_bin);
+                have_dialog = true;
+                cancel_delayed(n, dialog);
+            }
             for (unsigned k = 0; k < res->n; k++) {
                 const persona_response *r = &res->resp[k];
                 if (r->delay_ms > 0) {
+                    if (!have_dialog) {
+                        dialog = sensor_dialog_key(&n->msg, a.src_bin);
+                        have_dialog = true;
+                    }
                     delayed *d = delay_new(n, r, mono);
                     if (!d) continue;
                     d->dialog = dialog;
@@ -427,8 +438,7 @@ static void handle_udp(net *n, sensor *s, size_t li)
                     heap_push(n, d);
                     continue;
                 }
-                memcpy(n->tx[tx], r->data, r->len);
-                n->tx_iov[tx] = (struct iovec){n->tx[tx], r->len};
+                n->tx_iov[tx] = (struct iovec){(void *)r->data, r->len};
                 memcpy(&n->tx_to[tx], &n->rx_from[i], sizeof n->tx_to[tx]);
                 n->tx_msgs[tx].msg_hdr = (struct msghdr){
                     .msg_name = &n->tx_to[tx], .msg_namelen = n->rx_msgs[i].msg_hdr.msg_namelen,
@@ -593,7 +603,7 @@ static void handle_conn(net *n, sensor *s, size_t ci, uint32_t events)
         }
         n->st.tcp_in++;
         size_t keepalive = (size_t)used - msg.length;
-        persona_result *res = &n->res;
+        persona_result *res = &n->res[0];
         sensor_handle_message(s, &msg, c->in + keepalive, msg.length, &c->addr, now, res);
         if (eventlog_flush(s->log) != 0) res->n = 0;
         uint64_t dialog = sensor_dialog_key(&msg, c->addr.src_bin);
@@ -709,6 +719,6 @@ void net_close(net *n)
     if (n->ep >= 0) close(n->ep);
     free(n->conns);
     free(n->rx);
-    free(n->tx);
+    free(n->res);
     free(n);
 }

@@ -47,6 +47,11 @@ static void fill_event(sensor *s, event *ev, event_kind kind, const sensor_addr 
     memset(ev, 0, sizeof *ev);
     ev->kind = kind;
     ev->time_ms = now_ms;
+    if (s->time_text[0] == '\0' || s->time_ms != now_ms) {
+        event_format_time(now_ms, s->time_text);
+        s->time_ms = now_ms;
+    }
+    ev->time_text = s->time_text;
     ev->sensor = s->sensor_id;
     ev->run_id = s->run_id;
     ev->seq = ++s->seq;
@@ -63,12 +68,14 @@ static void fill_event(sensor *s, event *ev, event_kind kind, const sensor_addr 
 /* Encodes and appends; on failure nothing may be sent for this message. */
 static int log_event(sensor *s, const event *ev)
 {
-    char line[EVENT_MAX_JSON];
-    size_t n = event_to_json(ev, line, sizeof line);
-    if (n == 0 || eventlog_append(s->log, line, n) != 0) {
+    /* Encoded straight into the log's batch buffer: no copy of the line. */
+    char *line = eventlog_reserve(s->log, EVENT_MAX_JSON);
+    size_t n = line ? event_to_json(ev, line, EVENT_MAX_JSON) : 0;
+    if (n == 0) {
         s->unlogged++;
         return -1;
     }
+    eventlog_commit(s->log, n);
     return 0;
 }
 

@@ -21,6 +21,8 @@ typedef struct {
     eventlog *log;
     const char *sensor_id;
     char run_id[17];          /* 16 hex digits, new for every start */
+    int64_t time_ms;          /* the ms time_text is the event time of */
+    char time_text[25];       /* (a batch of events shares one time)   */
     uint64_t seq;
     bool log_raw;
     ratelimit *limit;         /* per-source response budget, or NULL */
