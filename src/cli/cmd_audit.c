@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "audit/astconf.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "report/render.h"
 #include "store/store.h"
 
 static void usage(FILE *f)
@@ -33,7 +35,7 @@ static void usage(FILE *f)
         "  --sip FILE        chan_sip configuration\n"
         "  --pjsip FILE      res_pjsip configuration\n"
         "  --extensions FILE the dialplan\n"
-        "  --format F        text (default) or json\n"
+        "  --format F        text (default), json, or html, md, csv (as sipsnare report)\n"
         "  --fail-on SEV     exit 3 when a finding has severity SEV or higher:\n"
         "                    info, low, medium, high (default), critical; none: never\n"
         "  --passwords FILE  the weak-password list (default data/weak-passwords.txt)\n"
@@ -98,6 +100,59 @@ static void print_json(const aud_report *r, const char *const *files, size_t n_f
             r->n, count[AUD_CRITICAL], count[AUD_HIGH], count[AUD_MEDIUM], count[AUD_LOW], count[AUD_INFO]);
 }
 
+/* HTML, Markdown or CSV: the findings as a report (report/table.h), so the
+ * audit reads like the other reports and the same renderers escape what
+ * the configuration files hold. */
+static int print_report(const aud_report *r, const char *const *files, size_t n_files, rpt_format fmt,
+                        FILE *f)
+{
+    char scope[2048];
+    size_t w = 0;
+    scope[0] = '\0';
+    for (size_t i = 0; i < n_files && w < sizeof scope; i++)
+        w += (size_t)snprintf(scope + w, sizeof scope - w, "%s%s", i ? ", " : "", files[i]);
+    char generated[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(generated, sizeof generated, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    rpt_report *rep = rpt_new("sipsnare audit");
+    rpt_set_meta(rep, generated, scope, NULL);
+    rpt_section *sec = rpt_section_add(rep, "audit", "Asterisk configuration audit",
+        "Findings against the study's advice: restrict which extensions are reachable, long "
+        "passwords with mixed character classes, user names that differ from extension numbers, "
+        "no unauthenticated path to international calls (docs/AUDIT.md).");
+    rpt_table *c = rpt_table_add(sec, "severities", "Findings by severity", "severity:Severity:text",
+                                 "findings:Findings:int", NULL);
+    for (int sev = AUD_CRITICAL; sev >= AUD_INFO; sev--) {
+        long n = 0;
+        for (size_t i = 0; i < r->n; i++)
+            n += r->f[i].severity == (aud_severity)sev;
+        size_t row = rpt_row(c);
+        rpt_text(c, row, 0, aud_severity_name((aud_severity)sev));
+        rpt_int(c, row, 1, n);
+    }
+    rpt_chart_bar(c, 0, 1, 5);
+    rpt_table *t = rpt_table_add(sec, "findings", "Findings", "severity:Severity:text", "id:Check:text",
+                                 "file:File:text", "line:Line:int", "section:Section:text",
+                                 "message:Finding:text", "fix:Fix:text", NULL);
+    for (size_t i = 0; i < r->n; i++) {
+        const aud_finding *x = &r->f[i];
+        size_t row = rpt_row(t);
+        rpt_text(t, row, 0, aud_severity_name(x->severity));
+        rpt_text(t, row, 1, x->id);
+        rpt_text(t, row, 2, x->file);
+        if (x->line > 0)
+            rpt_int(t, row, 3, x->line);
+        rpt_text(t, row, 4, x->section);
+        rpt_text(t, row, 5, x->message);
+        rpt_text(t, row, 6, x->fix);
+    }
+    int rc = rpt_render(f, rep, fmt);
+    rpt_free(rep);
+    return rc;
+}
+
 static int is_file(const char *p)
 {
     struct stat st;
@@ -143,7 +198,7 @@ static int exposure(const char *db, const aud_input *in, aud_report *r)
 int audit_main(int argc, char **argv)
 {
     const char *sip = NULL, *pjsip = NULL, *ext = NULL, *dir = NULL, *pw = NULL, *db = NULL;
-    int json = 0, fail_on = AUD_HIGH;
+    int json = 0, fail_on = AUD_HIGH, report_fmt = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has = i + 1 < argc;
@@ -164,7 +219,12 @@ int audit_main(int argc, char **argv)
             const char *v = argv[++i];
             if (strcmp(v, "json") == 0) json = 1;
             else if (strcmp(v, "text") == 0) json = 0;
-            else { fprintf(stderr, "sipsnare audit: unknown format '%s' (text, json)\n", v); return 2; }
+            else if (strcmp(v, "html") == 0 || strcmp(v, "md") == 0 || strcmp(v, "csv") == 0)
+                report_fmt = rpt_format_from_name(v);
+            else {
+                fprintf(stderr, "sipsnare audit: unknown format '%s' (text, json, html, md, csv)\n", v);
+                return 2;
+            }
         } else if (strcmp(a, "--fail-on") == 0 && has) {
             const char *v = argv[++i];
             aud_severity s;
@@ -233,10 +293,15 @@ int audit_main(int argc, char **argv)
             if (sip) files[nf++] = sip;
             if (pjsip) files[nf++] = pjsip;
             if (ext) files[nf++] = ext;
-            if (json) print_json(&r, files, nf, stdout);
-            else print_text(&r, stdout);
-            if (fflush(stdout) != 0) rc = 1;
-            else if (aud_report_max(&r) >= fail_on) rc = 3;
+            if (report_fmt >= 0) {
+                if (print_report(&r, files, nf, (rpt_format)report_fmt, stdout) != 0) rc = 1;
+            } else if (json) {
+                print_json(&r, files, nf, stdout);
+            } else {
+                print_text(&r, stdout);
+            }
+            if (rc == 0 && fflush(stdout) != 0) rc = 1;
+            if (rc == 0 && aud_report_max(&r) >= fail_on) rc = 3;
         }
         aud_report_free(&r);
     }

@@ -106,3 +106,33 @@ if pg_start >"$WORK/pg.log" 2>&1; then
 else
     not_ok "PostgreSQL did not start"; cat "$WORK/pg.log"
 fi
+
+# --format html/md/csv: the findings through the report renderers
+"$SIPSNARE" audit --format json --fail-on none "$D/weak" >"$WORK/f.json" 2>/dev/null
+check "--format html: exit 3 at --fail-on high, as the other formats" \
+    exit_is 3 "$SIPSNARE" audit --format html "$D/weak"
+"$SIPSNARE" audit --format html --fail-on none "$D/weak" >"$WORK/f.html" 2>/dev/null
+check "--format html: one table row per finding, a chart, no external resource" python3 - "$WORK/f.html" "$WORK/f.json" <<'PY'
+import json, sys
+from html.parser import HTMLParser
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.rows = 0; self.svg = 0; self.table = None; self.ext = 0
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table": self.table = a.get("id", "")
+        if tag == "tr" and self.table and "findings" in self.table: self.rows += 1
+        if tag == "svg": self.svg += 1
+        if tag in ("script", "img", "link") and ("src" in a or "href" in a): self.ext += 1
+p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read())
+n = len(json.load(open(sys.argv[2]))["findings"])
+assert p.rows == n + 1 and p.svg >= 1 and p.ext == 0, (p.rows, n, p.svg, p.ext)
+PY
+"$SIPSNARE" audit --format csv --fail-on none "$D/weak" >"$WORK/f.csv" 2>/dev/null
+check "--format csv: the findings table parses, one row per finding" python3 - "$WORK/f.csv" "$WORK/f.json" <<'PY'
+import csv, json, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+i = [k for k, r in enumerate(rows) if r and r[0] == "# audit/findings"][0]
+body = [r for r in rows[i + 2:] if r]
+assert len(body) == len(json.load(open(sys.argv[2]))["findings"]), len(body)
+PY
