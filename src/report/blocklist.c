@@ -77,6 +77,17 @@ int bl_canonical_ip(const char *text, char *out, size_t outlen)
     return strchr(buf, ':') ? 6 : 4;
 }
 
+/* bl_canonical_ip, plus the address in binary (IPv4 in key[0..3], the rest
+ * zero): the sort key of the lists and what ranges are matched against. */
+static int canonical_key(const char *text, char *out, size_t outlen, unsigned char key[16])
+{
+    int fam = bl_canonical_ip(text, out, outlen);
+    memset(key, 0, 16);
+    if (fam > 0 && inet_pton(fam == 4 ? AF_INET : AF_INET6, out, key) != 1)
+        return -1;
+    return fam;
+}
+
 int bl_kamailio_ip6(const char *canonical, char *out, size_t outlen)
 {
     unsigned char b[16];
@@ -238,14 +249,12 @@ static paddr *prepare_addrs(const bl_addr *a, size_t n, size_t *np, bl_stats *st
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         paddr *d = &p[k];
-        int fam = bl_canonical_ip(a[i].ip, d->text, sizeof d->text);
+        int fam = canonical_key(a[i].ip, d->text, sizeof d->text, d->key);
         if (fam < 0) {
             st->rejected++;
             continue;
         }
         d->family = fam;
-        memset(d->key, 0, sizeof d->key);
-        inet_pton(fam == 4 ? AF_INET : AF_INET6, d->text, d->key);
         d->steps = a[i].steps & 15u;
         d->first_ms = a[i].first_ms;
         d->last_ms = a[i].last_ms;
@@ -718,7 +727,7 @@ int bl_write_dot(FILE *f, const bl_edge *e, size_t n, const bl_graph_options *go
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         pedge *d = &p[k];
-        int fam = bl_canonical_ip(e[i].src_ip, d->src, sizeof d->src);
+        int fam = canonical_key(e[i].src_ip, d->src, sizeof d->src, d->key);
         const char *dst = e[i].dst;
         if (go->numbers) {
             if (!bl_valid_e164(dst))
@@ -733,8 +742,6 @@ int bl_write_dot(FILE *f, const bl_edge *e, size_t n, const bl_graph_options *go
             continue;
         }
         d->family = fam;
-        memset(d->key, 0, sizeof d->key);
-        inet_pton(fam == 4 ? AF_INET : AF_INET6, d->src, d->key);
         d->src_country = bl_valid_country(e[i].src_country) ? e[i].src_country : NULL;
         d->src_asn = e[i].src_asn;
         d->dst = dst;
@@ -902,14 +909,9 @@ int bl_parse_range(const char *text, bl_range *r)
     return 0;
 }
 
-int bl_in_range(const char *ip, const bl_range *r)
+static int range_has(const bl_range *r, int fam, const unsigned char *a)
 {
-    char canon[INET6_ADDRSTRLEN];
-    unsigned char a[16];
-    int fam = bl_canonical_ip(ip, canon, sizeof canon);
     if (fam != r->family)
-        return 0;
-    if (inet_pton(fam == 4 ? AF_INET : AF_INET6, canon, a) != 1)
         return 0;
     unsigned full = r->bits / 8, rest = r->bits % 8;
     if (memcmp(a, r->net, full) != 0)
@@ -920,6 +922,14 @@ int bl_in_range(const char *ip, const bl_range *r)
             return 0;
     }
     return 1;
+}
+
+int bl_in_range(const char *ip, const bl_range *r)
+{
+    char canon[INET6_ADDRSTRLEN];
+    unsigned char a[16];
+    int fam = canonical_key(ip, canon, sizeof canon, a);
+    return fam > 0 && range_has(r, fam, a);
 }
 
 const char *bl_special_address(const char *ip)
@@ -934,11 +944,13 @@ const char *bl_special_address(const char *ip)
         {"fe80::/10", "link-local"}, {"ff00::/8", "multicast"},
     };
     char canon[INET6_ADDRSTRLEN];
-    if (bl_canonical_ip(ip, canon, sizeof canon) < 0)
+    unsigned char a[16];
+    int fam = canonical_key(ip, canon, sizeof canon, a);
+    if (fam < 0)
         return "not an address";
     for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
         bl_range r;
-        if (bl_parse_range(special[i].range, &r) == 0 && bl_in_range(canon, &r))
+        if (bl_parse_range(special[i].range, &r) == 0 && range_has(&r, fam, a))
             return special[i].why;
     }
     return NULL;
