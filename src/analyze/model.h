@@ -46,6 +46,9 @@ typedef struct {
     int extension_known;      /* 1, 0, -1 unknown */
     int contact_bad;          /* a Contact that did not parse (svmap's "Contact: None") */
     const char *raw;          /* the received message when logged, else NULL */
+    /* Optional (0: none): equal numbers for equal sensor / src_ip values
+     * within one pass, as a store scan gives them (keymemo.h) */
+    int64_t sensor_key, src_key;
 } an_event;
 
 /* Text -> binary address; 0, or -1 when it is not an address. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/keymemo.h"
 #include "analyze/strmap.h"
 
 const char *step_name(step_kind k)
@@ -20,6 +21,7 @@ struct table {
     step_source *v;
     size_t n, cap;
     strmap index;
+    keymemo memo;            /* (src_key, sensor_key or 0) -> index */
     strmap *users;           /* per record: distinct probed users, "<m> <user>" */
 };
 
@@ -89,13 +91,21 @@ void steps_free(steps_t *s)
 
 static step_source *record(steps_t *s, struct table *t, const an_event *ev, int with_sensor)
 {
+    int64_t sensor_key = with_sensor ? ev->sensor_key : 0;
+    if (with_sensor && sensor_key <= 0)
+        sensor_key = -1;   /* no key: never memoised */
+    size_t *v = keymemo_get(&t->memo, ev->src_key, sensor_key);
+    if (v)
+        return &t->v[*v];
     char key[320];
     const char *ip = ev->src_ip ? ev->src_ip : "";
     const char *sensor = ev->sensor ? ev->sensor : "";
     snprintf(key, sizeof key, with_sensor ? "%s\t%s" : "%s", ip, sensor);
-    size_t *v = strmap_get(&t->index, key);
-    if (v)
+    v = strmap_get(&t->index, key);
+    if (v) {
+        keymemo_put(&t->memo, ev->src_key, sensor_key, *v);
         return &t->v[*v];
+    }
     if (t->n == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 64;
         step_source *nv = realloc(t->v, nc * sizeof *nv);
@@ -120,6 +130,7 @@ static step_source *record(steps_t *s, struct table *t, const an_event *ev, int 
     r->src = ev->src;
     r->sensor = with_sensor ? strdup(sensor) : NULL;
     r->first_ms = r->last_ms = ev->time_ms;
+    keymemo_put(&t->memo, ev->src_key, sensor_key, t->n);
     t->n++;
     return r;
 }

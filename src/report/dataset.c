@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "analyze/keymemo.h"
 #include "analyze/strmap.h"
 
 /* Distinct (agent, source) and (day, source) pairs counted; beyond this the
@@ -96,6 +97,8 @@ struct dataset {
     ds_sensor *sensors;
     size_t n_sensors;
     strmap sensor_idx;
+    keymemo sensor_memo;       /* (sensor_key, 0) -> index */
+    keymemo agent_memo;        /* (ua_key, 0) -> index */
 
     pairset pairs;             /* (agent, ip), (day, ip), (sensor, ip) seen */
 
@@ -164,11 +167,16 @@ static ds_day *day_of(dataset *d, int64_t ts_ms)
     return x;
 }
 
-static ds_sensor *sensor_of(dataset *d, const char *name)
+static ds_sensor *sensor_of(dataset *d, int64_t key, const char *name)
 {
-    size_t *v = strmap_get(&d->sensor_idx, name);
+    size_t *v = keymemo_get(&d->sensor_memo, key, 0);
     if (v)
         return &d->sensors[*v];
+    v = strmap_get(&d->sensor_idx, name);
+    if (v) {
+        keymemo_put(&d->sensor_memo, key, 0, *v);
+        return &d->sensors[*v];
+    }
     if (d->n_sensors >= DS_MAX_SENSORS)
         return NULL;
     ds_sensor *ns = realloc(d->sensors, (d->n_sensors + 1) * sizeof *d->sensors);
@@ -182,27 +190,42 @@ static ds_sensor *sensor_of(dataset *d, const char *name)
         free(s->sensor);
         return NULL;
     }
+    keymemo_put(&d->sensor_memo, key, 0, d->n_sensors);
     d->n_sensors++;
     return s;
 }
 
-/* Counts a (kind, key, ip) pair once; returns 1 when it is new. */
-static int pair_new(dataset *d, char kind, const char *key, const char *ip)
+/* Counts a (kind, key, ip) pair once; returns 1 when it is new. With
+ * the scan's src_key (> 0) the address is hashed as that number: one pass
+ * has keys for every event or for none. */
+static int pair_new(dataset *d, char kind, const char *key, uint64_t key_id, const an_event *ev)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     h = (h ^ (unsigned char)kind) * 0x100000001b3ULL;
-    for (const char *p = key; *p; p++)
-        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    if (key) {
+        for (const char *p = key; *p; p++)
+            h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    } else {
+        for (int i = 0; i < 64; i += 8)
+            h = (h ^ ((key_id >> i) & 0xff)) * 0x100000001b3ULL;
+    }
     h = (h ^ 0xff) * 0x100000001b3ULL;   /* a separator no string holds */
-    for (const char *p = ip; *p; p++)
-        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    if (ev->src_key > 0) {
+        for (int i = 0; i < 64; i += 8)
+            h = (h ^ (((uint64_t)ev->src_key >> i) & 0xff)) * 0x100000001b3ULL;
+    } else {
+        for (const char *p = ev->src_ip; *p; p++)
+            h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    }
     return pairset_add(&d->pairs, h);
 }
 
-static void count_agent(dataset *d, const an_event *ev)
+static void count_agent(dataset *d, const an_event *ev, int64_t ua_key)
 {
     const char *key = ev->user_agent ? ev->user_agent : "\x01";
-    size_t *v = strmap_get(&d->agent_idx, key);
+    size_t *v = keymemo_get(&d->agent_memo, ua_key, 0);
+    if (!v && (v = strmap_get(&d->agent_idx, key)) != NULL)
+        keymemo_put(&d->agent_memo, ua_key, 0, *v);
     ds_agent *a;
     size_t idx;
     if (v) {
@@ -225,6 +248,7 @@ static void count_agent(dataset *d, const an_event *ev)
             free(a->ua);
             return;
         }
+        keymemo_put(&d->agent_memo, ua_key, 0, idx);
         d->n_agents++;
         a->first_ms = ev->time_ms;
         snprintf(a->first_src, sizeof a->first_src, "%s", ev->src_ip);
@@ -232,9 +256,7 @@ static void count_agent(dataset *d, const an_event *ev)
     a->requests++;
     if (ev->method && strcmp(ev->method, "INVITE") == 0)
         a->invites++;
-    char ik[24];
-    snprintf(ik, sizeof ik, "%zu", idx);
-    if (a->sources < 65535 && pair_new(d, 'a', ik, ev->src_ip))
+    if (a->sources < 65535 && pair_new(d, 'a', NULL, idx, ev))
         a->sources++;
     if (ev->user_agent)
         ag_seen_add(d->seen, ev->user_agent);
@@ -254,7 +276,7 @@ static int on_event(void *arg, const store_event *e)
         d->progress_next += 1000000;
     }
     const char *sensor = cstr(d, 0, e->sensor);
-    ds_sensor *sen = sensor_of(d, sensor ? sensor : "");
+    ds_sensor *sen = sensor_of(d, e->sensor_key, sensor ? sensor : "");
     if (sen) {
         if (sen->first_ms == 0 || e->ts_ms < sen->first_ms)
             sen->first_ms = e->ts_ms;
@@ -284,6 +306,8 @@ static int on_event(void *arg, const store_event *e)
     memset(&ev, 0, sizeof ev);
     ev.time_ms = e->ts_ms;
     ev.sensor = sensor;
+    ev.sensor_key = e->sensor_key;
+    ev.src_key = e->src_ip_key;
     ev.src_ip = cstr(d, 1, e->src_ip);
     if (!ev.src_ip || an_ip_parse(ev.src_ip, &ev.src) != 0)
         return 0;
@@ -323,7 +347,7 @@ static int on_event(void *arg, const store_event *e)
         sen->invites += is_invite;
         sen->registers += is_register;
         sen->options += is_options;
-        if (pair_new(d, 's', sensor ? sensor : "", ev.src_ip))
+        if (pair_new(d, 's', NULL, (uint64_t)(sen - d->sensors), &ev))
             sen->sources++;
     }
     ds_day *day = day_of(d, e->ts_ms);
@@ -333,10 +357,10 @@ static int on_event(void *arg, const store_event *e)
         day->registers += is_register;
         day->options += is_options;
         day->other += !is_invite && !is_register && !is_options;
-        if (pair_new(d, 'd', day->day, ev.src_ip))
+        if (pair_new(d, 'd', NULL, (uint64_t)d->cur_day, &ev))
             day->sources++;
     }
-    count_agent(d, &ev);
+    count_agent(d, &ev, e->ua_key);
 
     const call_t *call = NULL;
     long ci = calls_add(d->calls, &ev);

@@ -173,9 +173,20 @@ static const char MIGRATION_2[] =
     "LEFT JOIN user_agents sv ON sv.ua_id = e.server_id\n"
     "LEFT JOIN reasons rs ON rs.reason_id = e.reason_id;\n";
 
+/* Whether the rows' order (event_id) is their time order, and the latest
+ * time stored: every writer keeps both up to date (see track_order), and
+ * a scan in time order then reads the table in its own order instead of
+ * going through the time index (twice as fast). */
+static const char MIGRATION_3[] =
+    "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);\n"
+    "INSERT INTO store_meta VALUES ('max_ts', coalesce((SELECT max(ts) FROM events), -9223372036854775808));\n"
+    "INSERT INTO store_meta VALUES ('rows_in_time_order', NOT EXISTS (SELECT 1 FROM\n"
+    "  (SELECT ts < lag(ts) OVER (ORDER BY event_id) AS back FROM events) WHERE back));\n";
+
 static const struct store_migration MIGRATIONS[] = {
     {1, "tables: events, dimensions, indexes", MIGRATION_1},
     {2, "view events_v", MIGRATION_2},
+    {3, "store_meta: latest time, rows in time order", MIGRATION_3},
 };
 
 /* The insert: the scalar columns, then the ids of store_refs[] in order
@@ -228,6 +239,10 @@ typedef struct {
     int rebuild_indexes;       /* load_begin dropped them */
     seqset *seen;              /* bulk load, no unique index yet: (run, seq) stored */
     int need_identity;         /* build the unique index before the next insert */
+    /* store_meta as of this write transaction (read at its begin) */
+    int64_t max_ts;
+    int in_order;
+    int meta_read, meta_dirty;
 } sq;
 
 static int sq_fail(store *st, sq *s, const char *what)
@@ -418,8 +433,63 @@ static int sq_query(store *st, const char *sql, const char *const *params, size_
     return ret;
 }
 
-static int sq_begin(store *st) { return sq_exec(st, "BEGIN IMMEDIATE"); }
-static int sq_commit(store *st) { return sq_exec(st, "COMMIT"); }
+static int sq_begin(store *st)
+{
+    sq *s = st->impl;
+    s->meta_read = s->meta_dirty = 0;
+    return sq_exec(st, "BEGIN IMMEDIATE");
+}
+
+/* store_meta: read once per write transaction (another process may have
+ * written since ours), written back at its commit when it changed. */
+static int meta_read(store *st, sq *s)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, "SELECT key, value FROM store_meta", -1, &q, NULL) != SQLITE_OK)
+        return sq_fail(st, s, "store_meta");
+    s->max_ts = INT64_MIN;
+    s->in_order = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(q, 0);
+        if (k && strcmp(k, "max_ts") == 0)
+            s->max_ts = sqlite3_column_int64(q, 1);
+        else if (k && strcmp(k, "rows_in_time_order") == 0)
+            s->in_order = sqlite3_column_int(q, 1) != 0;
+    }
+    sqlite3_finalize(q);
+    s->meta_read = 1;
+    return 0;
+}
+
+/* Rows get increasing event_ids: they stay in time order as long as no
+ * row is older than the latest one stored (a row INSERT OR IGNORE skips
+ * may clear the flag needlessly; that only costs the faster scan). */
+static void track_order(sq *s, int64_t ts)
+{
+    if (ts < s->max_ts) {
+        if (s->in_order)
+            s->in_order = 0, s->meta_dirty = 1;
+    } else if (ts > s->max_ts) {
+        s->max_ts = ts;
+        s->meta_dirty = 1;
+    }
+}
+
+static int sq_commit(store *st)
+{
+    sq *s = st->impl;
+    if (s->meta_dirty) {
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "UPDATE store_meta SET value = CASE key WHEN 'max_ts' THEN %lld ELSE %d END "
+                 "WHERE key IN ('max_ts', 'rows_in_time_order')",
+                 (long long)s->max_ts, s->in_order);
+        if (sq_exec(st, sql) != 0)
+            return -1;
+        s->meta_dirty = 0;
+    }
+    return sq_exec(st, "COMMIT");
+}
 
 static int sq_rollback(store *st)
 {
@@ -778,8 +848,11 @@ static int sq_insert(store *st, const store_event *evs, size_t n, size_t *added)
     s->npend = 0;
     if (s->need_identity && identity_now(st, s) != 0)
         return -1;
+    if (!s->meta_read && meta_read(st, s) != 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         const store_event *e = &evs[i];
+        track_order(s, e->ts_ms);
         int64_t *ids = s->pend_ids[s->npend];
         for (int r = 0; r < REF_COUNT; r++) {
             /* a run's key holds its sensor's id, resolved just before */
@@ -826,7 +899,223 @@ static int sq_ready(store *st)
     return ensure_indexes(st);
 }
 
-const struct store_backend store_sqlite = {
+
+/* ---- the analysis' scan (store_iterate with lean) --------------------------
+ *
+ * The report reads every event once. Through events_v that is a dozen
+ * joins per row and every integer turned into text and parsed back; here
+ * the events table's own columns are read as they are stored and each
+ * dimension id becomes its value through an array of the (small)
+ * dimension table read whole first. Measured on a 1.4M-event store: the
+ * scan alone 3.1 times faster than the query of events_v (docs/STORE.md).
+ */
+
+/* One dimension table in memory: vals[id] for 1 <= id <= max_id. */
+typedef struct {
+    store_str *vals;
+    int64_t max_id;
+    char *text;
+} dim_values;
+
+enum {
+    SCAN_DIM_MAX_ID = 1 << 26,        /* larger tables: the generic query */
+    SCAN_DIM_MAX_BYTES = 1 << 29,
+};
+
+static void dim_values_free(dim_values *dv)
+{
+    free(dv->vals);
+    free(dv->text);
+    memset(dv, 0, sizeof *dv);
+}
+
+/* 1: loaded; 0: too large for memory (use the query); -1: error. */
+static int dim_values_load(store *st, sq *s, enum store_dim d, dim_values *dv)
+{
+    char sql[160];
+    sqlite3_stmt *q;
+    const char *t = store_dims[d].table, *id = store_dims[d].id_col;
+    snprintf(sql, sizeof sql, "SELECT coalesce(max(%s), 0), coalesce(sum(length(CAST(value AS BLOB))), 0) "
+             "FROM %s", id, t);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return sq_fail(st, s, t);
+    int64_t max_id = 0, bytes = 0;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        max_id = sqlite3_column_int64(q, 0);
+        bytes = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_finalize(q);
+    if (max_id < 0 || max_id > SCAN_DIM_MAX_ID || bytes < 0 || bytes > SCAN_DIM_MAX_BYTES)
+        return 0;
+    dv->max_id = max_id;
+    dv->vals = calloc((size_t)max_id + 1, sizeof *dv->vals);
+    dv->text = malloc((size_t)bytes + (size_t)max_id + 1);
+    if (!dv->vals || !dv->text)
+        return store_fail(st, "out of memory");
+    snprintf(sql, sizeof sql, "SELECT %s, value FROM %s", id, t);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return sq_fail(st, s, t);
+    size_t used = 0, cap = (size_t)bytes + (size_t)max_id + 1;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t i = sqlite3_column_int64(q, 0);
+        const char *v = (const char *)sqlite3_column_text(q, 1);
+        size_t n = (size_t)sqlite3_column_bytes(q, 1);
+        if (i < 1 || i > max_id || !v || n + 1 > cap - used)
+            continue;   /* changed since the count: a loader is adding rows */
+        memcpy(dv->text + used, v, n);
+        dv->text[used + n] = '\0';
+        dv->vals[i] = (store_str){dv->text + used, n};
+        used += n + 1;
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 1 : sq_fail(st, s, t);
+}
+
+static store_str scan_text(sqlite3_stmt *q, int col)
+{
+    const char *v = (const char *)sqlite3_column_text(q, col);
+    return (store_str){v, v ? (size_t)sqlite3_column_bytes(q, col) : 0};
+}
+
+static int64_t scan_int(sqlite3_stmt *q, int col)
+{
+    return sqlite3_column_type(q, col) == SQLITE_NULL ? STORE_NULL : sqlite3_column_int64(q, col);
+}
+
+/* The value of a dimension id column; an id the array lacks (a row added
+ * after the arrays were read) is absent. */
+static store_str scan_dim(sqlite3_stmt *q, int col, const dim_values *dv, int64_t *key)
+{
+    if (sqlite3_column_type(q, col) == SQLITE_NULL) {
+        if (key)
+            *key = 1;
+        return STORE_STR_NULL;
+    }
+    int64_t id = sqlite3_column_int64(q, col);
+    if (key)
+        *key = id + 1;
+    return id >= 1 && id <= dv->max_id ? dv->vals[id] : STORE_STR_NULL;
+}
+
+/* The dimensions a lean event reads. */
+static const enum store_dim SCAN_DIMS[] = {
+    DIM_SENSORS, DIM_RUNS, DIM_KINDS, DIM_TRANSPORTS, DIM_IPS, DIM_METHODS,
+    DIM_USERS, DIM_AGENTS, DIM_OUTCOMES, DIM_WARNINGS,
+};
+
+static const char SCAN_COLUMNS[] =
+    "event_id, ts, sensor_id, run_id, seq, kind_id, transport_id, src_ip_id, src_port, "
+    "dst_port, method_id, ruri_user_id, from_user_id, from_tag, to_user_id, contact_user_id, "
+    "call_id, cseq, ua_id, auth_user_id, auth_outcome_id, response, answered, dial_external, "
+    "extension_known, warnings_id, status, len, suppressed, truncated";
+
+static int sq_scan(store *st, const store_filter *f, store_event_fn fn, void *arg)
+{
+    sq *s = st->impl;
+    dim_values dv[DIM_COUNT];
+    memset(dv, 0, sizeof dv);
+    sqlite3_stmt *q = NULL;
+    int ret = 0, rc;
+    /* one read transaction (a savepoint works inside the caller's too):
+     * the arrays and the rows see the same store */
+    if (sq_exec(st, "SAVEPOINT scan") != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof SCAN_DIMS / sizeof SCAN_DIMS[0]; i++) {
+        rc = dim_values_load(st, s, SCAN_DIMS[i], &dv[SCAN_DIMS[i]]);
+        if (rc <= 0) {
+            ret = rc < 0 ? -1 : 1;   /* too large: the caller's query instead */
+            goto out;
+        }
+    }
+    if (meta_read(st, s) != 0) {
+        ret = -1;
+        goto out;
+    }
+    /* Rows in time order: the table in its own order, a time range as a
+     * range of event_ids (its first and last rows found through the time
+     * index). Otherwise the time index, and equal times by event_id. */
+    char sql[1024];
+    int n = snprintf(sql, sizeof sql, "SELECT %s FROM events WHERE 1=1", SCAN_COLUMNS);
+    if (f->since_ms != STORE_NULL) {
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND ts >= ?1");
+        if (s->in_order)
+            n += snprintf(sql + n, sizeof sql - (size_t)n,
+                          " AND event_id >= (SELECT min(event_id) FROM events WHERE ts = "
+                          "(SELECT min(ts) FROM events WHERE ts >= ?1))");
+    }
+    if (f->until_ms != STORE_NULL) {
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND ts < ?2");
+        if (s->in_order)
+            n += snprintf(sql + n, sizeof sql - (size_t)n,
+                          " AND event_id <= (SELECT max(event_id) FROM events WHERE ts = "
+                          "(SELECT max(ts) FROM events WHERE ts < ?2))");
+    }
+    if (f->sensor)
+        n += snprintf(sql + n, sizeof sql - (size_t)n,
+                      " AND sensor_id = (SELECT sensor_id FROM sensors WHERE value = ?3)");
+    snprintf(sql + n, sizeof sql - (size_t)n, s->in_order ? " ORDER BY event_id" : " ORDER BY ts, event_id");
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        ret = sq_fail(st, s, "scan");
+        goto out;
+    }
+    if (f->since_ms != STORE_NULL)
+        sqlite3_bind_int64(q, 1, f->since_ms);
+    if (f->until_ms != STORE_NULL)
+        sqlite3_bind_int64(q, 2, f->until_ms);
+    if (f->sensor)
+        sqlite3_bind_text(q, 3, f->sensor, -1, SQLITE_STATIC);
+    store_event e;
+    store_event_clear(&e);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        e.event_id = sqlite3_column_int64(q, 0);
+        e.ts_ms = sqlite3_column_int64(q, 1);
+        e.sensor = scan_dim(q, 2, &dv[DIM_SENSORS], &e.sensor_key);
+        e.run = scan_dim(q, 3, &dv[DIM_RUNS], NULL);
+        e.seq = scan_int(q, 4);
+        e.eventid = scan_dim(q, 5, &dv[DIM_KINDS], NULL);
+        e.transport = scan_dim(q, 6, &dv[DIM_TRANSPORTS], NULL);
+        e.src_ip = scan_dim(q, 7, &dv[DIM_IPS], &e.src_ip_key);
+        e.src_port = scan_int(q, 8);
+        e.dst_port = scan_int(q, 9);
+        e.method = scan_dim(q, 10, &dv[DIM_METHODS], NULL);
+        e.ruri_user = scan_dim(q, 11, &dv[DIM_USERS], NULL);
+        e.from_user = scan_dim(q, 12, &dv[DIM_USERS], NULL);
+        e.from_tag = scan_text(q, 13);
+        e.to_user = scan_dim(q, 14, &dv[DIM_USERS], NULL);
+        e.contact_user = scan_dim(q, 15, &dv[DIM_USERS], NULL);
+        e.call_id = scan_text(q, 16);
+        e.cseq = scan_int(q, 17);
+        e.user_agent = scan_dim(q, 18, &dv[DIM_AGENTS], &e.ua_key);
+        e.auth_user = scan_dim(q, 19, &dv[DIM_USERS], NULL);
+        e.auth_outcome = scan_dim(q, 20, &dv[DIM_OUTCOMES], NULL);
+        e.response = scan_int(q, 21);
+        e.answered = scan_int(q, 22);
+        e.dial_external = scan_int(q, 23);
+        e.extension_known = scan_int(q, 24);
+        e.warnings = scan_dim(q, 25, &dv[DIM_WARNINGS], NULL);
+        e.status = scan_int(q, 26);
+        e.len = scan_int(q, 27);
+        e.suppressed = scan_int(q, 28);
+        e.truncated = scan_int(q, 29);
+        if (fn(arg, &e) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        ret = sq_fail(st, s, "scan");
+out:
+    sqlite3_finalize(q);
+    for (int d = 0; d < DIM_COUNT; d++)
+        dim_values_free(&dv[d]);
+    char *msg = NULL;
+    sqlite3_exec(s->db, "RELEASE scan", NULL, NULL, &msg);
+    sqlite3_free(msg);
+    return ret;
+}
+
+/* A dimension too large for the arrays: the generic query of events_v. */const struct store_backend store_sqlite = {
     .name = "sqlite",
     .open = sq_open,
     .close = sq_close,
@@ -839,6 +1128,7 @@ const struct store_backend store_sqlite = {
     .load_begin = sq_load_begin,
     .load_end = sq_load_end,
     .insert = sq_insert,
+    .scan = sq_scan,
     .migrations = MIGRATIONS,
     .n_migrations = sizeof MIGRATIONS / sizeof MIGRATIONS[0],
     .schema_version_sql =

@@ -245,6 +245,11 @@ int store_schema_version(store *st)
     return v;
 }
 
+int store_schema_latest(const store *st)
+{
+    return (int)st->be->migrations[st->be->n_migrations - 1].version;
+}
+
 int store_begin(store *st)
 {
     if (st->in_tx)
@@ -382,11 +387,17 @@ static int iterate_row(void *arg, int ncols, const char *const *names, const cha
     e.suppressed = col_int(v[i++]);
     e.truncated = col_int(v[i++]);
     e.raw = col_str(v[i++]);
+    e.sensor_key = e.src_ip_key = e.ua_key = 0;
     return c->fn(c->arg, &e);
 }
 
 int store_iterate(store *st, const store_filter *f, store_event_fn fn, void *arg)
 {
+    if (f && f->lean && st->be->scan) {
+        int rc = st->be->scan(st, f, fn, arg);
+        if (rc != 1)
+            return rc;
+    }
     char sql[1024], since[24], until[24];
     const char *params[3];
     size_t np = 0;

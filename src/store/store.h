@@ -35,7 +35,6 @@
 #define STORE_NULL INT64_MIN      /* an absent integer or boolean */
 
 enum {
-    STORE_SCHEMA_VERSION = 2,     /* the latest migration this build knows */
     STORE_VALUE_MAX = 2048,       /* dimension values are cut to this many bytes (on a
                                      UTF-8 boundary): a PostgreSQL B-tree entry must fit
                                      in a third of a page */
@@ -102,6 +101,11 @@ typedef struct {
     int64_t suppressed;        /* sip.ratelimited */
     int64_t truncated;         /* STORE_TRUNC_* bits, STORE_NULL if none */
     store_str raw;             /* the received bytes (escaped text) when logged */
+    /* Set by a lean store_iterate where the back end has them, else 0:
+     * positive numbers, equal exactly when the values are (absent
+     * included), for a reader that works once per sensor, source address
+     * or user agent instead of once per event. */
+    int64_t sensor_key, src_ip_key, ua_key;
 } store_event;
 
 /* Fills ev with "absent" everywhere. */
@@ -119,6 +123,8 @@ void store_close(store *st);
 const char *store_errmsg(const store *st);
 const char *store_backend_name(const store *st);   /* "sqlite", "postgresql" */
 int store_schema_version(store *st);               /* -1 on error */
+/* The latest migration this build knows for st's back end (each has its own). */
+int store_schema_latest(const store *st);
 
 /* Transactions. store_insert must run inside one. */
 int store_begin(store *st);
@@ -202,6 +208,10 @@ struct store_backend {
     int (*load_begin)(store *st);
     int (*load_end)(store *st);
     int (*insert)(store *st, const store_event *evs, size_t n, size_t *added);
+    /* store_iterate with lean set, when the back end has a faster way than
+     * a query of events_v (NULL: none); returns 1, before calling fn, when
+     * that way does not apply to this store */
+    int (*scan)(store *st, const store_filter *f, store_event_fn fn, void *arg);
     const struct store_migration *migrations;   /* ascending versions */
     size_t n_migrations;
     const char *schema_version_sql;             /* CREATE TABLE IF NOT EXISTS schema_version */
