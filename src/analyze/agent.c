@@ -357,6 +357,16 @@ ag_class ag_classify_seen(const ag_db *db, const ag_seen *seen, const char *ua, 
  * SIPVicious
  * ------------------------------------------------------------------------ */
 
+/* The value of a hexadecimal digit, -1 for any other character (strtol
+ * per pair was a tenth of a report's time: every event has a From tag). */
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 int sv_decode_tag(const char *tag, char *text, size_t textlen)
 {
     if (!tag || !textlen)
@@ -367,11 +377,10 @@ int sv_decode_tag(const char *tag, char *text, size_t textlen)
     char buf[257];
     size_t m = n / 2;
     for (size_t i = 0; i < m; i++) {
-        int hi = isxdigit((unsigned char)tag[2 * i]), lo = isxdigit((unsigned char)tag[2 * i + 1]);
-        if (!hi || !lo)
+        int hi = hex_digit(tag[2 * i]), lo = hex_digit(tag[2 * i + 1]);
+        if (hi < 0 || lo < 0)
             return -1;
-        char h[3] = {tag[2 * i], tag[2 * i + 1], 0};
-        buf[i] = (char)strtol(h, NULL, 16);
+        buf[i] = (char)(hi << 4 | lo);
     }
     buf[m] = '\0';
     char *sep = memchr(buf, '\x01', m);
@@ -442,10 +451,8 @@ unsigned sv_inspect(const an_event *ev, sv_info *out)
         const char *colon = strchr(info.tag_text, ':');
         if (is_hex_ipport(info.tag_text)) {
             unsigned b[6];
-            for (int i = 0; i < 6; i++) {
-                char h[3] = {info.tag_text[2 * i], info.tag_text[2 * i + 1], 0};
-                b[i] = (unsigned)strtoul(h, NULL, 16);
-            }
+            for (int i = 0; i < 6; i++)
+                b[i] = (unsigned)(hex_digit(info.tag_text[2 * i]) << 4 | hex_digit(info.tag_text[2 * i + 1]));
             info.tool = SV_TOOL_SVMAP;
             snprintf(info.target, sizeof info.target, "%u.%u.%u.%u:%u", b[0], b[1], b[2], b[3],
                      b[4] * 256 + b[5]);

@@ -287,8 +287,14 @@ static void update(steps_t *s, struct table *t, step_source *r, const an_event *
     if (r->probes[mc] == 0 || tm < r->probe_first_ms[mc])
         r->probe_first_ms[mc] = tm;
     r->probes[mc]++;
+    /* "<method class> <user>", cut as snprintf would */
     char key[300];
-    snprintf(key, sizeof key, "%d %s", mc, user ? user : "");
+    size_t ul = user ? strnlen(user, sizeof key - 3) : 0;
+    key[0] = (char)('0' + mc);
+    key[1] = ' ';
+    if (ul)
+        memcpy(key + 2, user, ul);
+    key[2 + ul] = '\0';
     int added;
     size_t idx = (size_t)(r - t->v);
     if (strmap_put(&t->users[idx], key, 0, &added)) {
