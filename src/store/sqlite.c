@@ -21,6 +21,7 @@
  * the load goes on with it, so the result is exactly that of INSERT OR
  * IGNORE. docs/STORE.md has the measurements behind these choices.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1010,6 +1011,189 @@ static const char SCAN_COLUMNS[] =
     "call_id, cseq, ua_id, auth_user_id, auth_outcome_id, response, answered, dial_external, "
     "extension_known, warnings_id, status, len, suppressed, truncated";
 
+/* One row of SCAN_COLUMNS into e (strings: the arrays' or the row's). */
+static void scan_row(sqlite3_stmt *q, const dim_values *dv, store_event *e)
+{
+    e->event_id = sqlite3_column_int64(q, 0);
+    e->ts_ms = sqlite3_column_int64(q, 1);
+    e->sensor = scan_dim(q, 2, &dv[DIM_SENSORS], &e->sensor_key);
+    e->run = scan_dim(q, 3, &dv[DIM_RUNS], NULL);
+    e->seq = scan_int(q, 4);
+    e->eventid = scan_dim(q, 5, &dv[DIM_KINDS], NULL);
+    e->transport = scan_dim(q, 6, &dv[DIM_TRANSPORTS], NULL);
+    e->src_ip = scan_dim(q, 7, &dv[DIM_IPS], &e->src_ip_key);
+    e->src_port = scan_int(q, 8);
+    e->dst_port = scan_int(q, 9);
+    e->method = scan_dim(q, 10, &dv[DIM_METHODS], NULL);
+    e->ruri_user = scan_dim(q, 11, &dv[DIM_USERS], NULL);
+    e->from_user = scan_dim(q, 12, &dv[DIM_USERS], NULL);
+    e->from_tag = scan_text(q, 13);
+    e->to_user = scan_dim(q, 14, &dv[DIM_USERS], NULL);
+    e->contact_user = scan_dim(q, 15, &dv[DIM_USERS], NULL);
+    e->call_id = scan_text(q, 16);
+    e->cseq = scan_int(q, 17);
+    e->user_agent = scan_dim(q, 18, &dv[DIM_AGENTS], &e->ua_key);
+    e->auth_user = scan_dim(q, 19, &dv[DIM_USERS], NULL);
+    e->auth_outcome = scan_dim(q, 20, &dv[DIM_OUTCOMES], NULL);
+    e->response = scan_int(q, 21);
+    e->answered = scan_int(q, 22);
+    e->dial_external = scan_int(q, 23);
+    e->extension_known = scan_int(q, 24);
+    e->warnings = scan_dim(q, 25, &dv[DIM_WARNINGS], NULL);
+    e->status = scan_int(q, 26);
+    e->len = scan_int(q, 27);
+    e->suppressed = scan_int(q, 28);
+    e->truncated = scan_int(q, 29);
+}
+
+/*
+ * The scan runs on two threads: a reader steps the statement and decodes
+ * rows into batches, the caller's thread runs fn over them (the analysis
+ * takes about twice as long per event as SQLite, so the reading is hidden;
+ * measured 25% off a report's time). Strings from the dimension arrays
+ * stay valid for the whole scan; the row's own text columns are copied
+ * into the batch. The connection is the reader's alone until it is joined.
+ */
+enum { SCAN_BATCH = 512, SCAN_SLOTS = 4, SCAN_TEXT = 64 * 1024 };
+
+typedef struct {
+    store_event ev[SCAN_BATCH];
+    int n;
+    char *text;
+    size_t used, cap;
+} scan_batch;
+
+typedef struct {
+    sqlite3_stmt *q;
+    const dim_values *dv;
+    scan_batch slot[SCAN_SLOTS];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned long filled, consumed;  /* batches; slot = count % SCAN_SLOTS */
+    int done, stop, rc;
+} scan_pipe;
+
+/* Copies v into the batch's text; 0, or -1 when it does not fit. */
+static int batch_keep(scan_batch *b, store_str *v)
+{
+    if (!v->p)
+        return 0;
+    if (v->len + 1 > b->cap - b->used)
+        return -1;
+    memcpy(b->text + b->used, v->p, v->len);
+    b->text[b->used + v->len] = '\0';
+    v->p = b->text + b->used;
+    b->used += v->len + 1;
+    return 0;
+}
+
+static void *scan_reader(void *arg)
+{
+    scan_pipe *p = arg;
+    int rc = SQLITE_ROW, pending = 0;   /* pending: a row stepped but not yet kept */
+    while (rc == SQLITE_ROW) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->stop && p->filled - p->consumed == SCAN_SLOTS)
+            pthread_cond_wait(&p->cv, &p->mu);
+        int stop = p->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            break;
+        scan_batch *b = &p->slot[p->filled % SCAN_SLOTS];
+        b->n = 0;
+        b->used = 0;
+        while (b->n < SCAN_BATCH) {
+            if (!pending && (rc = sqlite3_step(p->q)) != SQLITE_ROW)
+                break;
+            pending = 0;
+            store_event *e = &b->ev[b->n];
+            scan_row(p->q, p->dv, e);
+            size_t need = e->from_tag.len + e->call_id.len + 2;
+            if (need > b->cap - b->used) {
+                if (b->n > 0) {
+                    pending = 1;   /* the next batch starts with this row */
+                    break;
+                }
+                char *t = realloc(b->text, need);   /* one huge row: the batch is empty */
+                if (!t) {
+                    rc = SQLITE_NOMEM;
+                    break;
+                }
+                b->text = t;
+                b->cap = need;
+            }
+            batch_keep(b, &e->from_tag);
+            batch_keep(b, &e->call_id);
+            b->n++;
+        }
+        pthread_mutex_lock(&p->mu);
+        if (b->n > 0)
+            p->filled++;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->rc = rc == SQLITE_ROW ? SQLITE_DONE : rc;   /* SQLITE_ROW: stopped by the caller */
+    p->done = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Runs fn over every row of q; the statement's final code (SQLITE_DONE
+ * when all went well or fn stopped it). */
+static int scan_rows(sqlite3_stmt *q, const dim_values *dv, store_event_fn fn, void *arg)
+{
+    scan_pipe *p = calloc(1, sizeof *p);
+    if (!p)
+        return SQLITE_NOMEM;
+    p->q = q;
+    p->dv = dv;
+    int rc = SQLITE_NOMEM, stopped = 0;
+    for (int i = 0; i < SCAN_SLOTS; i++) {
+        p->slot[i].cap = SCAN_TEXT;
+        if (!(p->slot[i].text = malloc(SCAN_TEXT)))
+            goto out;
+    }
+    for (int i = 0; i < SCAN_SLOTS; i++)
+        for (int k = 0; k < SCAN_BATCH; k++)
+            store_event_clear(&p->slot[i].ev[k]);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    pthread_t reader;
+    if (pthread_create(&reader, NULL, scan_reader, p) != 0)
+        goto out_sync;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->done && p->filled == p->consumed)
+            pthread_cond_wait(&p->cv, &p->mu);
+        int have = p->filled != p->consumed;
+        pthread_mutex_unlock(&p->mu);
+        if (!have)
+            break;
+        const scan_batch *b = &p->slot[p->consumed % SCAN_SLOTS];
+        for (int k = 0; k < b->n && !stopped; k++)
+            stopped = fn(arg, &b->ev[k]) != 0;
+        pthread_mutex_lock(&p->mu);
+        p->consumed++;
+        p->stop = stopped;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (stopped)
+            break;
+    }
+    pthread_join(reader, NULL);
+    rc = stopped ? SQLITE_DONE : p->rc;
+out_sync:
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+out:
+    for (int i = 0; i < SCAN_SLOTS; i++)
+        free(p->slot[i].text);
+    free(p);
+    return rc;
+}
+
 static int sq_scan(store *st, const store_filter *f, store_event_fn fn, void *arg)
 {
     sq *s = st->impl;
@@ -1065,44 +1249,7 @@ static int sq_scan(store *st, const store_filter *f, store_event_fn fn, void *ar
         sqlite3_bind_int64(q, 2, f->until_ms);
     if (f->sensor)
         sqlite3_bind_text(q, 3, f->sensor, -1, SQLITE_STATIC);
-    store_event e;
-    store_event_clear(&e);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        e.event_id = sqlite3_column_int64(q, 0);
-        e.ts_ms = sqlite3_column_int64(q, 1);
-        e.sensor = scan_dim(q, 2, &dv[DIM_SENSORS], &e.sensor_key);
-        e.run = scan_dim(q, 3, &dv[DIM_RUNS], NULL);
-        e.seq = scan_int(q, 4);
-        e.eventid = scan_dim(q, 5, &dv[DIM_KINDS], NULL);
-        e.transport = scan_dim(q, 6, &dv[DIM_TRANSPORTS], NULL);
-        e.src_ip = scan_dim(q, 7, &dv[DIM_IPS], &e.src_ip_key);
-        e.src_port = scan_int(q, 8);
-        e.dst_port = scan_int(q, 9);
-        e.method = scan_dim(q, 10, &dv[DIM_METHODS], NULL);
-        e.ruri_user = scan_dim(q, 11, &dv[DIM_USERS], NULL);
-        e.from_user = scan_dim(q, 12, &dv[DIM_USERS], NULL);
-        e.from_tag = scan_text(q, 13);
-        e.to_user = scan_dim(q, 14, &dv[DIM_USERS], NULL);
-        e.contact_user = scan_dim(q, 15, &dv[DIM_USERS], NULL);
-        e.call_id = scan_text(q, 16);
-        e.cseq = scan_int(q, 17);
-        e.user_agent = scan_dim(q, 18, &dv[DIM_AGENTS], &e.ua_key);
-        e.auth_user = scan_dim(q, 19, &dv[DIM_USERS], NULL);
-        e.auth_outcome = scan_dim(q, 20, &dv[DIM_OUTCOMES], NULL);
-        e.response = scan_int(q, 21);
-        e.answered = scan_int(q, 22);
-        e.dial_external = scan_int(q, 23);
-        e.extension_known = scan_int(q, 24);
-        e.warnings = scan_dim(q, 25, &dv[DIM_WARNINGS], NULL);
-        e.status = scan_int(q, 26);
-        e.len = scan_int(q, 27);
-        e.suppressed = scan_int(q, 28);
-        e.truncated = scan_int(q, 29);
-        if (fn(arg, &e) != 0) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
+    rc = scan_rows(q, dv, fn, arg);
     if (rc != SQLITE_DONE)
         ret = sq_fail(st, s, "scan");
 out:

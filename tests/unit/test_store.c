@@ -426,6 +426,44 @@ static void test_lean_scan_order(void)
     done(st);
 }
 
+struct count_until {
+    long n, stop_at;
+    size_t longest;
+};
+
+static int count_until_fn(void *arg, const store_event *ev)
+{
+    struct count_until *c = arg;
+    if (ev->call_id.len > c->longest)
+        c->longest = ev->call_id.len;
+    return ++c->n == c->stop_at;
+}
+
+/* The lean scan's two threads: more rows than its batches hold, a
+ * callback that stops early (the reader must not hang), a Call-ID larger
+ * than a batch's text buffer. */
+static void test_lean_scan_many(void)
+{
+    store *st = fresh();
+    enum { N = 5000 };
+    static store_event e[N];
+    char *huge = malloc(200000);
+    memset(huge, 'x', 200000);
+    for (int i = 0; i < N; i++)
+        e[i] = reg(i + 1, "198.51.100.9");
+    e[2600].call_id = (store_str){huge, 200000};
+    CHECK_INT(insert(st, e, N), N);
+    struct count_until c = {0, -1, 0};
+    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, NULL, 1}, count_until_fn, &c) == 0);
+    CHECK_INT(c.n, N);
+    CHECK_INT(c.longest, 200000);
+    struct count_until c2 = {0, 3, 0};
+    CHECK(store_iterate(st, &(store_filter){STORE_NULL, STORE_NULL, NULL, 1}, count_until_fn, &c2) == 0);
+    CHECK_INT(c2.n, 3);
+    free(huge);
+    done(st);
+}
+
 static int count_rows(void *arg, int n, const char *const *names, const char *const *v)
 {
     (void)n;
@@ -621,6 +659,7 @@ static void test_dimension_added_by_another_loader(void)
 static const struct check_case CASES[] = {
     {"schema: tables, view, indexes, seeded kinds", test_schema},
     {"lean scan: time order, filters, value keys; rows out of order", test_lean_scan_order},
+    {"lean scan: many rows, a callback that stops, a huge Call-ID", test_lean_scan_many},
     {"migrations apply once, reopening changes nothing", test_migrations_once},
     {"a newer schema version is refused", test_newer_schema_refused},
     {"insert, reinsert adds nothing, read back every field", test_insert_and_read_back},
