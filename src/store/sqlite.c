@@ -1262,7 +1262,7 @@ out:
     return ret;
 }
 
-/* A dimension too large for the arrays: the generic query of events_v. */const struct store_backend store_sqlite = {
+const struct store_backend store_sqlite = {
     .name = "sqlite",
     .open = sq_open,
     .close = sq_close,
