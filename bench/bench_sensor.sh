@@ -6,7 +6,7 @@
 # and without Authorization, INVITE, 2% garbage, 64 source addresses) at
 # rising rates, in the same run. Prints each step, the ratio, CPU time per
 # request, and checks that every answered request is in sipsnare's log.
-#   BENCH_RATES="20000 40000 ..." BENCH_SECONDS=2 bench/bench_sensor.sh
+#   BENCH_RATES="20000 40000 ..." BENCH_SECONDS=2 BENCH_BISECT=3 BENCH_PIN=0 bench/bench_sensor.sh
 set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
@@ -22,34 +22,55 @@ port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# sweep NAME: runs the rising rates against $server on $p; sets best and
-# cpu_us (server CPU microseconds per request at the best rate).
+# step NAME RATE: one load step against $server on $p; sets ok (loss under
+# 1%) and us (server CPU microseconds per request sent).
+step() {
+    local name=$1 r=$2 n=$(($2 * seconds)) t0 t1 out loss sent
+    t0=$(cpu_ticks "$server")
+    out=$($pin_load $load -t "127.0.0.1:$p" -r "$r" -n "$n" -T "$name$r" -o "$work/answered.$name.$r")
+    t1=$(cpu_ticks "$server")
+    total=$((total + n))
+    loss=$(sed -E 's/.*loss_pct=([0-9.]+).*/\1/' <<<"$out")
+    sent=$(sed -E 's/.*sent=([0-9]+).*/\1/' <<<"$out")
+    us=$(awk -v t=$((t1 - t0)) -v n="$sent" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t*1e6/hz/n}')
+    printf '  %-9s rate %7d/s  %s  cpu %s us/req\n' "$name" "$r" "$out" "$us"
+    ok=0
+    if awk -v l="$loss" 'BEGIN{exit !(l < 1.0)}'; then ok=1; fi
+}
+
+# sweep NAME: the rising rates until one loses 1% or more, then halving the
+# gap between the last good rate and that one BENCH_BISECT times (default 3:
+# within an eighth of a step), the same for both servers; sets best and
+# cpu_us (at the best rate).
 sweep() {
-    local name=$1 total=0
-    best=0 cpu_us=0
+    local name=$1 lo=0 hi=0 i
+    total=0 best=0 cpu_us=0
     for r in $rates; do
-        local n=$((r * seconds)) t0 t1 out loss
-        t0=$(cpu_ticks "$server")
-        out=$($load -t "127.0.0.1:$p" -r "$r" -n "$n" -T "$name$r" -o "$work/answered.$name.$r")
-        t1=$(cpu_ticks "$server")
-        total=$((total + n))
-        loss=$(sed -E 's/.*loss_pct=([0-9.]+).*/\1/' <<<"$out")
-        local sent=$(sed -E 's/.*sent=([0-9]+).*/\1/' <<<"$out")
-        local us=$(awk -v t=$((t1 - t0)) -v n="$sent" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t*1e6/hz/n}')
-        printf '  %-9s rate %7d/s  %s  cpu %s us/req\n' "$name" "$r" "$out" "$us"
-        if awk -v l="$loss" 'BEGIN{exit !(l < 1.0)}'; then
-            best=$r; cpu_us=$us
-        else
-            break
-        fi
+        step "$name" "$r"
+        if [ $ok = 1 ]; then lo=$r; best=$r; cpu_us=$us; else hi=$r; break; fi
+    done
+    for ((i = 0; i < ${BENCH_BISECT:-3} && hi > 0 && hi - lo > 1000; i++)); do
+        local mid=$(((lo + hi) / 2))
+        step "$name" "$mid"
+        if [ $ok = 1 ]; then lo=$mid; best=$mid; cpu_us=$us; else hi=$mid; fi
     done
     echo "  $name: $total requests sent"
 }
 
+# BENCH_PIN=1 (with 2 or more cores): the server on the last core, the load
+# generator on the others, so that neither takes time from the other.
+pin_load="" pin_server=""
+if [ "${BENCH_PIN:-0}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    last=$(($(nproc) - 1))
+    pin_server="taskset -c $last"
+    pin_load="taskset -c 0-$((last - 1))"
+    echo "pinned: server on CPU $last, load generator on CPUs 0-$((last - 1))"
+fi
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
 
 p=$(port)
-$build/bench/minresp "$p" 2>/dev/null &
+$pin_server $build/bench/minresp "$p" 2>/dev/null &
 server=$!
 sleep 0.3
 sweep minresp
@@ -72,7 +93,7 @@ allowguest = yes
 rate_pps = 0
 rate_bytes = 0
 EOF
-"$SIPSNARE" run -c "$work/bench.conf" -l "udp 127.0.0.1:$p" 2>"$work/sensor.err" &
+$pin_server "$SIPSNARE" run -c "$work/bench.conf" -l "udp 127.0.0.1:$p" 2>"$work/sensor.err" &
 server=$!
 sleep 0.5
 sweep sipsnare
