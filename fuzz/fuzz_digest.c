@@ -1,10 +1,13 @@
 /*
  * fuzz_digest.c - libFuzzer target for sip_digest_parse (Authorization,
  * Proxy-Authorization, WWW-/Proxy-Authenticate values): every view is read
- * and checked against the input's bounds.
+ * and checked against the input's bounds. The input (one line) is also the
+ * value of those four headers in a message: each lazy accessor must agree
+ * with sip_digest_parse called directly and with the complete parse.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sip/sip.h"
 
@@ -28,6 +31,61 @@ static void touch(sip_str s)
     sink += h;
 }
 
+enum { MAX_VALUE = 4096 };
+
+static void as_headers(const char *p, size_t size, const sip_digest *direct, int direct_r, unsigned seed)
+{
+    static char msg[4 * MAX_VALUE + 512];
+    static sip_msg e, l;
+    static const char *const names[] = {"Authorization: ", "Proxy-Authorization: ",
+                                        "WWW-Authenticate: ", "Proxy-Authenticate: "};
+    size_t n = 0;
+    if (size > MAX_VALUE || memchr(p, '\r', size) != NULL || memchr(p, '\n', size) != NULL)
+        return;
+#define PUT(s, len) (memcpy(msg + n, (s), (len)), n += (len))
+    PUT("REGISTER sip:x SIP/2.0\r\n", 24);
+    for (unsigned i = 0; i < 4; i++) {
+        PUT(names[i], strlen(names[i]));
+        PUT(p, size);
+        PUT("\r\n", 2);
+    }
+    PUT("Content-Length: 0\r\n\r\n", 21);
+#undef PUT
+    const char *lo = in_lo, *hi = in_hi;
+    in_lo = msg;
+    in_hi = msg + n;
+    int r = sip_parse_datagram(msg, n, &e);
+    if (sip_frame_datagram(msg, n, &l) != r)
+        abort();
+    if (r == 0) {
+        const sip_digest *want[4] = {&e.authorization, &e.proxy_authorization, &e.www_authenticate,
+                                     &e.proxy_authenticate};
+        for (unsigned k = 0; k < 8; k++) {
+            unsigned i = (k + seed) % 4;
+            const sip_digest *d = i == 0 ? sip_msg_authorization(&l)
+                                : i == 1 ? sip_msg_proxy_authorization(&l)
+                                : i == 2 ? sip_msg_www_authenticate(&l)
+                                         : sip_msg_proxy_authenticate(&l);
+            if (memcmp(d, want[i], sizeof *d) != 0)
+                abort();
+            touch(d->username); touch(d->response); touch(d->raw);
+            /* Same bytes, same verdict and shape as the direct parse (the
+             * header value may only lose leading/trailing white space). */
+            if (d->raw.p != NULL && (d->n_params != direct->n_params || d->quoted != direct->quoted ||
+                                     d->username.len != direct->username.len ||
+                                     d->duplicate != direct->duplicate))
+                abort();
+        }
+        sip_msg_parse_all(&l);
+        if (l.warnings != e.warnings)
+            abort();
+        if (((e.warnings & SIP_WARN_BAD_AUTH) != 0) != (direct_r != 0) && e.authorization.raw.p != NULL)
+            abort();
+    }
+    in_lo = lo;
+    in_hi = hi;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *p = (const char *)data, *err = NULL;
@@ -48,5 +106,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         (void)sip_str_unfold(d.params, flat, sizeof flat);
     }
+    as_headers(p, size, &d, r, size ? data[0] : 0);
     return 0;
 }

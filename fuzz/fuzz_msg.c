@@ -4,8 +4,13 @@
  * other), and as a stream fed in two chunks with last_len, which must give
  * the same result as the whole buffer. Every view of every result is read
  * byte by byte, so AddressSanitizer checks it lies inside the input, and
- * checked explicitly against the input's bounds.
+ * checked explicitly against the input's bounds. Lazy parsing (sip.h): the
+ * datagram and the first stream message are also framed with
+ * sip_frame_datagram / sip_frame_stream and every accessor is called, in an
+ * order picked by the input, twice; each result, the framing fields and
+ * the warnings must equal the complete parse's.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,22 +102,90 @@ static void touch_msg(const sip_msg *m)
         abort();
 }
 
+static bool view_same(sip_str a, sip_str b)
+{
+    return a.p == b.p && a.len == b.len;
+}
+
+/* lazy was just framed from the bytes eager was completely parsed from. */
+static void check_lazy(const sip_msg *eager, sip_msg *lazy, unsigned seed)
+{
+    if (memcmp(eager, lazy, offsetof(sip_msg, warnings)) != 0 ||
+        memcmp((const char *)eager + offsetof(sip_msg, error), (const char *)lazy + offsetof(sip_msg, error),
+               offsetof(sip_msg, parsed) - offsetof(sip_msg, error)) != 0 ||
+        eager->n_headers != lazy->n_headers || (lazy->warnings & ~eager->warnings) != 0)
+        abort();
+    for (unsigned i = 0; i < eager->n_headers; i++)
+        if (eager->headers[i].kind != lazy->headers[i].kind ||
+            !view_same(eager->headers[i].name, lazy->headers[i].name) ||
+            !view_same(eager->headers[i].value, lazy->headers[i].value))
+            abort();
+    for (unsigned k = 0; k < 20; k++) {
+        bool bad = false;
+        switch ((k + seed) % 11) {
+        case 0: bad = memcmp(sip_msg_from(lazy), &eager->from, sizeof eager->from) != 0; break;
+        case 1: bad = memcmp(sip_msg_to(lazy), &eager->to, sizeof eager->to) != 0; break;
+        case 2:
+            bad = sip_msg_vias(lazy) != eager->n_via || sip_msg_via(lazy, eager->n_via) != NULL;
+            for (unsigned i = 0; !bad && i < eager->n_via; i++)
+                bad = memcmp(sip_msg_via(lazy, i), &eager->via[i], sizeof eager->via[i]) != 0;
+            break;
+        case 3:
+            bad = sip_msg_contacts(lazy) != eager->n_contact || sip_msg_contact(lazy, eager->n_contact) != NULL;
+            for (unsigned i = 0; !bad && i < eager->n_contact; i++)
+                bad = memcmp(sip_msg_contact(lazy, i), &eager->contact[i], sizeof eager->contact[i]) != 0;
+            break;
+        case 4: bad = memcmp(sip_msg_authorization(lazy), &eager->authorization, sizeof(sip_digest)) != 0; break;
+        case 5: bad = memcmp(sip_msg_proxy_authorization(lazy), &eager->proxy_authorization, sizeof(sip_digest)) != 0; break;
+        case 6: bad = memcmp(sip_msg_www_authenticate(lazy), &eager->www_authenticate, sizeof(sip_digest)) != 0; break;
+        case 7: bad = memcmp(sip_msg_proxy_authenticate(lazy), &eager->proxy_authenticate, sizeof(sip_digest)) != 0; break;
+        case 8: bad = sip_msg_max_forwards(lazy) != eager->max_forwards; break;
+        case 9: bad = sip_msg_expires(lazy) != eager->expires; break;
+        case 10:
+            for (int h = SIP_HDR_OTHER + 1; h < SIP_HDR_KIND_COUNT; h++) {
+                sip_str v = sip_msg_header(lazy, (sip_hdr_kind)h);
+                touch(v);
+                if (v.p != NULL && lazy->hdr_first[h] == 0)
+                    bad = true;
+            }
+            break;
+        }
+        if (bad)
+            abort();
+    }
+    if (lazy->warnings != eager->warnings)
+        abort();
+    sip_msg_parse_all(lazy);
+    if (lazy->warnings != eager->warnings)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static sip_msg m, m2;
+    static sip_msg m, m2, m3;
     const char *buf = (const char *)data;
+    unsigned seed = size ? data[0] : 0;
     in_lo = buf;
     in_hi = buf + size;
 
     /* One datagram. */
-    if (sip_parse_datagram(buf, size, &m) == 0) {
+    int rd = sip_parse_datagram(buf, size, &m);
+    if (rd == 0) {
         touch_msg(&m);
         if (m.body.p + m.body.len > in_hi)
             abort();
     }
+    if (sip_frame_datagram(buf, size, &m3) != rd)
+        abort();
+    if (rd == 0)
+        check_lazy(&m, &m3, seed);
 
     /* The whole buffer as a stream: every message in it, in turn. */
     ssize_t whole = sip_parse_stream(buf, size, 0, &m);
+    if (sip_frame_stream(buf, size, 0, &m3) != whole)
+        abort();
+    if (whole > 0)
+        check_lazy(&m, &m3, seed + 1);
     if (whole > 0) {
         if ((size_t)whole > size)
             abort();

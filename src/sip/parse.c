@@ -1,11 +1,15 @@
 /*
  * parse.c - SIP message framing and parsing (RFC 3261 7, 18.3, 20).
  *
- * A datagram is parsed in one pass: the start line, then each header line
- * (its end and its ':' found 16 bytes at a time with SSE2), its name
- * classified with a switch on length and first letter (hdr.c) and the values
- * the honeypot needs parsed in place, until the empty line. A stream first
- * looks for the empty line (resumable at last_len), then does the same.
+ * A datagram is framed in one pass: the start line and Request-URI, then
+ * each header line (its end and its ':' found 16 bytes at a time with
+ * SSE2), its name classified with a switch on length and first letter
+ * (hdr.c), the cheap values taken and the first header of each kind
+ * indexed, until the empty line. A stream first looks for the empty line
+ * (resumable at last_len), then does the same. The values that need a
+ * sub-parser (Via, From, To, Contact, Digest, Max-Forwards, Expires) are
+ * parsed by their accessors at the end of this file, on first access (lazy
+ * parsing, sip.h); sip_parse_* is the framing plus every accessor.
  * Nothing is allocated or copied; every loop advances through a bounded
  * range of the caller's buffer.
  *
@@ -32,18 +36,12 @@ static int fail(sip_msg *m, const char *buf, const char *at, const char *why)
     return SIP_PARSE_INVALID;
 }
 
-/* Resets everything a parse fills, except the entries of headers[], via[]
- * and contact[] (about 9 of the 11 KB), which are written as they are found
- * and are only valid below their counts. */
+/* Resets what the framing fills: the fields before headers[]. The
+ * entries of headers[] are written as they are found (valid below
+ * n_headers); the memoised fields after them belong to the accessors. */
 static void msg_init(sip_msg *m)
 {
-    char *b = (char *)m;
-    sip_zero(b, offsetof(sip_msg, headers));
-    sip_zero(b + offsetof(sip_msg, n_headers), offsetof(sip_msg, via) - offsetof(sip_msg, n_headers));
-    sip_zero(b + offsetof(sip_msg, n_via), offsetof(sip_msg, contact) - offsetof(sip_msg, n_via));
-    sip_zero(b + offsetof(sip_msg, n_contact), sizeof *m - offsetof(sip_msg, n_contact));
-    m->max_forwards = -1;
-    m->expires = -1;
+    sip_zero(m, offsetof(sip_msg, headers));
     m->content_length = -1;
 }
 
@@ -226,18 +224,6 @@ static void take_contacts(sip_msg *m, sip_str v)
     }
 }
 
-static void take_nameaddr(sip_msg *m, sip_nameaddr *na, sip_str v, unsigned bad)
-{
-    const char *err;
-    if (na->raw.p != NULL) {
-        m->warnings |= SIP_WARN_DUP_SINGLETON; /* RFC 4475 multi01 */
-        return;
-    }
-    if (sip_nameaddr_parse_zeroed(v.p, v.len, na, &err) != 0 || !na->uri_ok)
-        m->warnings |= bad;
-    na->raw = v; /* present even if the value is empty */
-}
-
 /* CSeq = 1*DIGIT LWS Method; the number must fit 32 bits (RFC 3261 8.1.1.5,
  * RFC 4475 scalar02). The method is kept even when the number is bad
  * ("CSeq: abc OPTIONS"), for the analysis and a 400 that echoes it. */
@@ -264,38 +250,12 @@ static void take_cseq(sip_msg *m, sip_str v)
     }
 }
 
-/* Max-Forwards (0..255) and Expires (delta-seconds < 2^32): an invalid or
- * overlarge value reads as absent (-1) and is flagged (RFC 4475 scalar02). */
-static int64_t take_number(sip_msg *m, int64_t cur, sip_str v, uint64_t max)
-{
-    uint64_t n;
-    if (cur != -1) {
-        m->warnings |= SIP_WARN_DUP_SINGLETON;
-        return cur;
-    }
-    if (!sip_parse_uint(v.p, v.p + v.len, max, &n)) {
-        m->warnings |= SIP_WARN_BAD_NUMBER;
-        return -1;
-    }
-    return (int64_t)n;
-}
-
 static void take_str(sip_msg *m, sip_str *dst, sip_str v, bool singleton)
 {
     if (dst->p == NULL)
         *dst = v;
     else if (singleton)
         m->warnings |= SIP_WARN_DUP_SINGLETON;
-}
-
-static void take_digest(sip_msg *m, sip_digest *d, sip_str v)
-{
-    const char *err;
-    if (d->raw.p != NULL)
-        return; /* several credentials are legal (one per realm): keep the first */
-    if (sip_digest_parse_zeroed(v.p, v.len, d, &err) != 0)
-        m->warnings |= SIP_WARN_BAD_AUTH;
-    d->raw = v;
 }
 
 /* Content-Length decides the framing, so a bad one is fatal: negative
@@ -358,22 +318,19 @@ static void take_date(sip_msg *m, sip_str v)
         m->warnings |= SIP_WARN_BAD_DATE;
 }
 
-static int take_header(sip_msg *m, const char *buf, const sip_header *h)
+/* What the framing takes of a known header h (index i in headers[]):
+ * the cheap values, and for the memoised ones only the index of the first
+ * (their accessors find the rest) and the singleton check. */
+static int take_header(sip_msg *m, const char *buf, const sip_header *h, unsigned i)
 {
     sip_str v = h->value;
+    if (m->hdr_first[h->kind] == 0)
+        m->hdr_first[h->kind] = (uint8_t)(i + 1);
+    else if (h->kind == SIP_HDR_FROM || h->kind == SIP_HDR_TO)
+        m->warnings |= SIP_WARN_DUP_SINGLETON; /* RFC 4475 multi01 */
     switch (h->kind) {
-    case SIP_HDR_VIA:          take_vias(m, v); break;
-    case SIP_HDR_FROM:         take_nameaddr(m, &m->from, v, SIP_WARN_BAD_FROM); break;
-    case SIP_HDR_TO:           take_nameaddr(m, &m->to, v, SIP_WARN_BAD_TO); break;
     case SIP_HDR_CALL_ID:      take_str(m, &m->call_id, v, true); break;
     case SIP_HDR_CSEQ:         take_cseq(m, v); break;
-    case SIP_HDR_CONTACT:      take_contacts(m, v); break;
-    case SIP_HDR_MAX_FORWARDS:
-        m->max_forwards = (int)take_number(m, m->max_forwards, v, SIP_MAX_FORWARDS_VALUE);
-        break;
-    case SIP_HDR_EXPIRES:
-        m->expires = take_number(m, m->expires, v, SIP_MAX_DELTA_SECONDS);
-        break;
     case SIP_HDR_USER_AGENT:   take_str(m, &m->user_agent, v, true); break;
     case SIP_HDR_SERVER:       take_str(m, &m->server, v, true); break;
     case SIP_HDR_CONTENT_TYPE: take_str(m, &m->content_type, v, true); break;
@@ -381,10 +338,6 @@ static int take_header(sip_msg *m, const char *buf, const sip_header *h)
     case SIP_HDR_SUPPORTED:    take_str(m, &m->supported, v, false); break;
     case SIP_HDR_REQUIRE:      take_str(m, &m->require, v, false); break;
     case SIP_HDR_PROXY_REQUIRE: take_str(m, &m->proxy_require, v, false); break;
-    case SIP_HDR_AUTHORIZATION: take_digest(m, &m->authorization, v); break;
-    case SIP_HDR_PROXY_AUTHORIZATION: take_digest(m, &m->proxy_authorization, v); break;
-    case SIP_HDR_WWW_AUTHENTICATE: take_digest(m, &m->www_authenticate, v); break;
-    case SIP_HDR_PROXY_AUTHENTICATE: take_digest(m, &m->proxy_authenticate, v); break;
     case SIP_HDR_DATE:         take_date(m, v); break;
     case SIP_HDR_CONTENT_LENGTH: return take_content_length(m, buf, v);
     default: break;
@@ -399,7 +352,6 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *en
 {
     const char *nl = sip_find_lf(s, end);
     const char *e = nl ? nl : end, *p = nl ? nl + 1 : end;
-    bool seen_via = false;
     int r;
 
     *hend = NULL;
@@ -417,18 +369,21 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *en
     while (p < end) {
         const char *ls = p, *ne, *vs, *q, *lend;
         sip_hdr_kind kind;
-        /* The empty line (CRLF or a bare LF) ends the header section. */
-        if (*p == '\n') {
-            m->warnings |= SIP_WARN_BARE_LF;
-            *hend = p + 1;
-            break;
+        /* The empty line (CRLF or a bare LF) ends the header section.
+         * LF, CR, SP and HTAB are all <= ' ': one compare for a name. */
+        if ((unsigned char)*p <= ' ') {
+            if (*p == '\n') {
+                m->warnings |= SIP_WARN_BARE_LF;
+                *hend = p + 1;
+                break;
+            }
+            if (*p == '\r' && end - p >= 2 && p[1] == '\n') {
+                *hend = p + 2;
+                break;
+            }
+            if (*p == ' ' || *p == '\t')
+                return fail(m, buf, p, "continuation line without a header");
         }
-        if (*p == '\r' && end - p >= 2 && p[1] == '\n') {
-            *hend = p + 2;
-            break;
-        }
-        if (*p == ' ' || *p == '\t')
-            return fail(m, buf, p, "continuation line without a header");
         /* name *(SP / HTAB) ":" ("Via  :", RFC 4475 longreq). The name is
          * classified first: one that matches a known name (letters and
          * '-' only) needs no check of its characters. */
@@ -436,7 +391,7 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *en
         if (p == end || *p != ':')
             return fail(m, buf, ls, "malformed header line");
         ne = p;
-        while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t'))
+        while (ne > ls && (unsigned char)ne[-1] <= ' ' && (ne[-1] == ' ' || ne[-1] == '\t'))
             ne--;
         kind = sip_hdr_kind_from((sip_str){ls, (size_t)(ne - ls)});
         if (kind == SIP_HDR_OTHER) {
@@ -463,7 +418,7 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *en
             p = q;
             break;
         }
-        if (lend - ls - (lend > ls && lend[-1] == '\r') > SIP_MAX_HEADER_LEN)
+        if (lend - ls > SIP_MAX_HEADER_LEN && lend - ls - (lend[-1] == '\r') > SIP_MAX_HEADER_LEN)
             return fail(m, buf, ls, "header line too long");
         if (m->n_headers == SIP_MAX_HEADERS)
             return fail(m, buf, ls, "too many header lines");
@@ -472,16 +427,16 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *en
         h->name = (sip_str){ls, (size_t)(ne - ls)};
         h->kind = kind;
         vs = sip_skip_lws(vs, lend);
+        if (lend > vs && lend[-1] == '\r') /* the usual CRLF: one step of the trim */
+            lend--;
         h->value = (sip_str){vs, (size_t)(sip_trim_back(vs, lend) - vs)};
-        if (h->kind == SIP_HDR_VIA)
-            seen_via = true;
-        if (h->kind != SIP_HDR_OTHER && take_header(m, buf, h) != 0)
+        if (h->kind != SIP_HDR_OTHER && take_header(m, buf, h, m->n_headers - 1) != 0)
             return SIP_PARSE_INVALID;
     }
 
     /* RFC 3261 8.1.1: To, From, CSeq, Call-ID, Via are mandatory (RFC 4475
      * insuf). Max-Forwards is not checked: RFC 2543 elements omit it. */
-    if (!seen_via || m->from.raw.p == NULL || m->to.raw.p == NULL ||
+    if (!m->hdr_first[SIP_HDR_VIA] || !m->hdr_first[SIP_HDR_FROM] || !m->hdr_first[SIP_HDR_TO] ||
         m->call_id.p == NULL || m->cseq_raw.p == NULL)
         m->warnings |= SIP_WARN_MISSING_HEADER;
     /* RFC 3261 8.1.1.5: the CSeq method matches the request method (RFC
@@ -493,7 +448,7 @@ static int parse_head(sip_msg *m, const char *buf, const char *s, const char *en
     return 0;
 }
 
-int sip_parse_datagram(const char *buf, size_t len, sip_msg *msg)
+int sip_frame_datagram(const char *buf, size_t len, sip_msg *msg)
 {
     size_t start, hend, avail;
     const char *he;
@@ -539,7 +494,7 @@ int sip_parse_datagram(const char *buf, size_t len, sip_msg *msg)
     return 0;
 }
 
-ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *msg)
+ssize_t sip_frame_stream(const char *buf, size_t len, size_t last_len, sip_msg *msg)
 {
     size_t start, hend = 0;
 
@@ -610,4 +565,209 @@ ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *
         return SIP_PARSE_NEED_MORE; /* RFC 4475 clerr on TCP: wait */
     msg->body = (sip_str){buf + hend, cl};
     return (ssize_t)(start + msg->length);
+}
+
+int sip_parse_datagram(const char *buf, size_t len, sip_msg *msg)
+{
+    int r = sip_frame_datagram(buf, len, msg);
+    if (r == 0)
+        sip_msg_parse_all(msg);
+    return r;
+}
+
+ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *msg)
+{
+    ssize_t r = sip_frame_stream(buf, len, last_len, msg);
+    if (r > 0)
+        sip_msg_parse_all(msg);
+    return r;
+}
+
+/* ---- Lazy parsing: the accessors ----------------------------------------
+ * Each runs once per frame call (a bit of msg->parsed), parses its value(s)
+ * exactly as the eager parser did, and stores them in the memoised fields. */
+
+enum {
+    LAZY_FROM = 1u << 0, LAZY_TO = 1u << 1, LAZY_VIA = 1u << 2, LAZY_CONTACT = 1u << 3,
+    LAZY_AUTHORIZATION = 1u << 4, LAZY_PROXY_AUTHORIZATION = 1u << 5,
+    LAZY_WWW_AUTHENTICATE = 1u << 6, LAZY_PROXY_AUTHENTICATE = 1u << 7,
+    LAZY_MAX_FORWARDS = 1u << 8, LAZY_EXPIRES = 1u << 9,
+};
+
+/* What a digest accessor returns when the header is absent: nothing to
+ * parse, so nothing to write (the complete parse zeroes the field). */
+static const sip_digest no_digest;
+
+sip_str sip_msg_header(const sip_msg *m, sip_hdr_kind kind)
+{
+    if ((unsigned)kind >= SIP_HDR_KIND_COUNT || kind == SIP_HDR_OTHER || m->hdr_first[kind] == 0)
+        return SIP_STR_NULL;
+    return m->headers[m->hdr_first[kind] - 1].value;
+}
+
+static const sip_nameaddr *lazy_nameaddr(sip_msg *m, sip_nameaddr *na, sip_hdr_kind kind,
+                                         unsigned bit, unsigned bad)
+{
+    const char *err;
+    if (m->parsed & bit)
+        return na;
+    m->parsed |= bit;
+    if (m->hdr_first[kind] == 0) {
+        sip_zero(na, sizeof *na);
+        return na;
+    }
+    sip_str v = m->headers[m->hdr_first[kind] - 1].value;
+    if (sip_nameaddr_parse(v.p, v.len, na, &err) != 0 || !na->uri_ok)
+        m->warnings |= bad;
+    na->raw = v; /* present even if the value is empty */
+    return na;
+}
+
+const sip_nameaddr *sip_msg_from(sip_msg *m)
+{
+    return lazy_nameaddr(m, &m->from, SIP_HDR_FROM, LAZY_FROM, SIP_WARN_BAD_FROM);
+}
+
+const sip_nameaddr *sip_msg_to(sip_msg *m)
+{
+    return lazy_nameaddr(m, &m->to, SIP_HDR_TO, LAZY_TO, SIP_WARN_BAD_TO);
+}
+
+unsigned sip_msg_vias(sip_msg *m)
+{
+    if (!(m->parsed & LAZY_VIA)) {
+        m->parsed |= LAZY_VIA;
+        m->n_via = 0;
+        if (m->hdr_first[SIP_HDR_VIA] != 0)
+            for (unsigned i = m->hdr_first[SIP_HDR_VIA] - 1u; i < m->n_headers; i++)
+                if (m->headers[i].kind == SIP_HDR_VIA)
+                    take_vias(m, m->headers[i].value);
+    }
+    return m->n_via;
+}
+
+const sip_via *sip_msg_via(sip_msg *m, unsigned i)
+{
+    return i < sip_msg_vias(m) ? &m->via[i] : NULL;
+}
+
+unsigned sip_msg_contacts(sip_msg *m)
+{
+    if (!(m->parsed & LAZY_CONTACT)) {
+        m->parsed |= LAZY_CONTACT;
+        m->n_contact = 0;
+        if (m->hdr_first[SIP_HDR_CONTACT] != 0)
+            for (unsigned i = m->hdr_first[SIP_HDR_CONTACT] - 1u; i < m->n_headers; i++)
+                if (m->headers[i].kind == SIP_HDR_CONTACT)
+                    take_contacts(m, m->headers[i].value);
+    }
+    return m->n_contact;
+}
+
+const sip_nameaddr *sip_msg_contact(sip_msg *m, unsigned i)
+{
+    return i < sip_msg_contacts(m) ? &m->contact[i] : NULL;
+}
+
+/* Several credentials are legal (one per realm): the first is kept. */
+static const sip_digest *lazy_digest(sip_msg *m, sip_digest *d, sip_hdr_kind kind, unsigned bit)
+{
+    const char *err;
+    if (m->hdr_first[kind] == 0)
+        return &no_digest;
+    if (m->parsed & bit)
+        return d;
+    m->parsed |= bit;
+    sip_str v = m->headers[m->hdr_first[kind] - 1].value;
+    if (sip_digest_parse(v.p, v.len, d, &err) != 0)
+        m->warnings |= SIP_WARN_BAD_AUTH;
+    d->raw = v;
+    return d;
+}
+
+const sip_digest *sip_msg_authorization(sip_msg *m)
+{
+    return lazy_digest(m, &m->authorization, SIP_HDR_AUTHORIZATION, LAZY_AUTHORIZATION);
+}
+
+const sip_digest *sip_msg_proxy_authorization(sip_msg *m)
+{
+    return lazy_digest(m, &m->proxy_authorization, SIP_HDR_PROXY_AUTHORIZATION, LAZY_PROXY_AUTHORIZATION);
+}
+
+const sip_digest *sip_msg_www_authenticate(sip_msg *m)
+{
+    return lazy_digest(m, &m->www_authenticate, SIP_HDR_WWW_AUTHENTICATE, LAZY_WWW_AUTHENTICATE);
+}
+
+const sip_digest *sip_msg_proxy_authenticate(sip_msg *m)
+{
+    return lazy_digest(m, &m->proxy_authenticate, SIP_HDR_PROXY_AUTHENTICATE, LAZY_PROXY_AUTHENTICATE);
+}
+
+/* Max-Forwards (0..255) and Expires (delta-seconds < 2^32), over every
+ * header of the kind in order: an invalid or overlarge value reads as
+ * absent (-1) and is flagged (RFC 4475 scalar02); a value after a valid
+ * one is a repeated singleton. */
+static int64_t lazy_number(sip_msg *m, sip_hdr_kind kind, uint64_t max)
+{
+    int64_t cur = -1;
+    if (m->hdr_first[kind] == 0)
+        return -1;
+    for (unsigned i = m->hdr_first[kind] - 1u; i < m->n_headers; i++) {
+        uint64_t n;
+        sip_str v = m->headers[i].value;
+        if (m->headers[i].kind != kind)
+            continue;
+        if (cur != -1)
+            m->warnings |= SIP_WARN_DUP_SINGLETON;
+        else if (!sip_parse_uint(v.p, v.p + v.len, max, &n))
+            m->warnings |= SIP_WARN_BAD_NUMBER;
+        else
+            cur = (int64_t)n;
+    }
+    return cur;
+}
+
+int sip_msg_max_forwards(sip_msg *m)
+{
+    if (!(m->parsed & LAZY_MAX_FORWARDS)) {
+        m->parsed |= LAZY_MAX_FORWARDS;
+        m->max_forwards = (int)lazy_number(m, SIP_HDR_MAX_FORWARDS, SIP_MAX_FORWARDS_VALUE);
+    }
+    return m->max_forwards;
+}
+
+int64_t sip_msg_expires(sip_msg *m)
+{
+    if (!(m->parsed & LAZY_EXPIRES)) {
+        m->parsed |= LAZY_EXPIRES;
+        m->expires = lazy_number(m, SIP_HDR_EXPIRES, SIP_MAX_DELTA_SECONDS);
+    }
+    return m->expires;
+}
+
+/* The complete parse: every accessor, in the order of the eager parser's
+ * fields; an absent digest is zeroed here (its accessor writes nothing). */
+void sip_msg_parse_all(sip_msg *m)
+{
+    static const struct { size_t off; sip_hdr_kind kind; } digests[] = {
+        {offsetof(sip_msg, authorization), SIP_HDR_AUTHORIZATION},
+        {offsetof(sip_msg, proxy_authorization), SIP_HDR_PROXY_AUTHORIZATION},
+        {offsetof(sip_msg, www_authenticate), SIP_HDR_WWW_AUTHENTICATE},
+        {offsetof(sip_msg, proxy_authenticate), SIP_HDR_PROXY_AUTHENTICATE},
+    };
+    (void)sip_msg_vias(m);
+    (void)sip_msg_from(m);
+    (void)sip_msg_to(m);
+    (void)sip_msg_contacts(m);
+    (void)sip_msg_max_forwards(m);
+    (void)sip_msg_expires(m);
+    (void)sip_msg_authorization(m);
+    (void)sip_msg_proxy_authorization(m);
+    (void)sip_msg_www_authenticate(m);
+    (void)sip_msg_proxy_authenticate(m);
+    for (size_t i = 0; i < sizeof digests / sizeof digests[0]; i++)
+        if (m->hdr_first[digests[i].kind] == 0)
+            sip_zero((char *)m + digests[i].off, sizeof(sip_digest));
 }

@@ -12,6 +12,10 @@
  * Header values are views of the raw bytes, so a folded value (RFC 3261 7.3.1)
  * still contains CRLF + SP/HTAB; every sub-parser here treats that sequence as
  * linear white space. Use sip_str_unfold() to copy a value into a flat string.
+ *
+ * Two ways to parse (see sip_msg): complete (sip_parse_*: every field) or
+ * lazy (sip_frame_*: framing only, then sip_msg_*() accessors that parse a
+ * value on first access and memoise it, Kamailio-style).
  */
 #ifndef SIPSNARE_SIP_H
 #define SIPSNARE_SIP_H
@@ -220,7 +224,41 @@ enum {
                                            (RFC 3261 20.17, RFC 4475 baddate) */
 };
 
+/* A parsed message. Two ways to fill it (both zero-copy, no allocation):
+ *
+ *  - sip_parse_datagram / sip_parse_stream: the complete parse. Every field
+ *    below is set and msg->warnings holds every warning.
+ *  - sip_frame_datagram / sip_frame_stream: the framing only (Kamailio-style
+ *    lazy parsing). It parses the start line and the Request-URI, splits and
+ *    classifies the header lines, and takes the values that cost nothing or
+ *    decide the verdict: Content-Length (framing), CSeq (CSEQ_MISMATCH),
+ *    Call-ID, User-Agent, Server, Content-Type, Allow, Supported, Require,
+ *    Proxy-Require, Date, the presence of the mandatory headers
+ *    (MISSING_HEADER) and repeated singletons (DUP_SINGLETON). The rest
+ *    (the fields in the "memoised" block: Via, From, To, Contact, the four
+ *    Digest headers, Max-Forwards, Expires) is parsed on first access
+ *    through the sip_msg_*() accessors below, which store the result in
+ *    that block and add their warnings to msg->warnings (the same bits the
+ *    complete parse sets). Until its accessor (or sip_msg_parse_all) has
+ *    run, a memoised field holds stale data: read them only through the
+ *    accessors after a frame call.
+ *
+ * What stays eager, and why: no sub-parse ever made a message INVALID (a
+ * broken value is a warning bit), so the verdict of a frame call is the
+ * verdict of the complete parse. CSeq is parsed by the framing because
+ * CSEQ_MISMATCH (and MISSING_HEADER) belong to the message, not to one
+ * value, and it costs a few ns; Date because it is rare. A repeated
+ * From/To/Call-ID/CSeq/... is flagged DUP_SINGLETON by the framing; a
+ * Max-Forwards or Expires after a valid one by its accessor (as before).
+ * Callers that reject on a sub-parse warning (the pjsip persona on
+ * BAD_FROM/BAD_TO, the event log writing every warning) use the complete
+ * parse.
+ *
+ * sip_parse_X == sip_frame_X + sip_msg_parse_all on success: the results
+ * and warnings are identical (fuzz/fuzz_msg.c and the unit test
+ * test_sip_parse "lazy" check it on every input). */
 typedef struct {
+    /* ---- Set by the framing (zeroed and filled by every parse) ---- */
     /* Start line */
     bool is_request;
     sip_method method;
@@ -231,32 +269,14 @@ typedef struct {
     unsigned status;    /* responses: 100..699                               */
     sip_str reason;
 
-    /* All header lines, in order (entries past n_headers are stale) */
-    sip_header headers[SIP_MAX_HEADERS];
-    unsigned n_headers;
-
-    /* The headers a honeypot and its analysis need, parsed. A singleton
-     * header that appears twice keeps its first value (SIP_WARN_DUP_SINGLETON). */
-    sip_via via[SIP_MAX_VIAS];  /* Via values that parsed, top first (one
-                                   that did not: skipped, SIP_WARN_BAD_VIA)  */
-    unsigned n_via;
-    sip_nameaddr from, to;      /* .raw absent when the header is absent     */
+    /* The cheap headers. A singleton header that appears twice keeps its
+     * first value (SIP_WARN_DUP_SINGLETON). */
     sip_str call_id;
     sip_str cseq_raw;
     uint32_t cseq;
     sip_str cseq_method;
     bool cseq_ok;               /* "number METHOD" with number < 2^32        */
-    sip_nameaddr contact[SIP_MAX_CONTACTS]; /* every Contact value, parsed or
-                                   not (check uri_ok; "None" from svmap is
-                                   kept with uri_ok false, SIP_WARN_BAD_CONTACT) */
-    unsigned n_contact;
-    int max_forwards;           /* -1 when absent or invalid                  */
-    int64_t expires;            /* -1 when absent or invalid                  */
     sip_str user_agent, server;
-    sip_digest authorization;   /* .raw absent when the header is absent     */
-    sip_digest proxy_authorization;
-    sip_digest www_authenticate;
-    sip_digest proxy_authenticate;
     int64_t content_length;     /* -1 when absent                             */
     sip_str content_type, allow, supported, require, proxy_require;
     sip_str date;               /* added: first Date value (checked, not
@@ -275,6 +295,33 @@ typedef struct {
     size_t offset;              /* start line's offset in the buffer (after
                                    leading CRLF keep-alives): the message is
                                    buf[offset, offset + length)             */
+
+    /* Lazy parsing state (private: use the accessors). hdr_first[k] is
+     * 1 + the index in headers[] of the first header of kind k, 0 if none;
+     * parsed has a bit per memoised field whose accessor has run. */
+    uint8_t hdr_first[SIP_HDR_KIND_COUNT];
+    unsigned parsed;
+
+    unsigned n_headers;
+    /* ---- Not zeroed by a parse ---- */
+    /* All header lines, in order (entries past n_headers are stale) */
+    sip_header headers[SIP_MAX_HEADERS];
+
+    /* ---- Memoised: filled by the accessors (all by the complete parse) ---- */
+    sip_via via[SIP_MAX_VIAS];  /* Via values that parsed, top first (one
+                                   that did not: skipped, SIP_WARN_BAD_VIA)  */
+    unsigned n_via;
+    sip_nameaddr from, to;      /* .raw absent when the header is absent     */
+    sip_nameaddr contact[SIP_MAX_CONTACTS]; /* every Contact value, parsed or
+                                   not (check uri_ok; "None" from svmap is
+                                   kept with uri_ok false, SIP_WARN_BAD_CONTACT) */
+    unsigned n_contact;
+    int max_forwards;           /* -1 when absent or invalid                  */
+    int64_t expires;            /* -1 when absent or invalid                  */
+    sip_digest authorization;   /* .raw absent when the header is absent     */
+    sip_digest proxy_authorization;
+    sip_digest www_authenticate;
+    sip_digest proxy_authenticate;
 } sip_msg;
 
 /* Results of the parse functions. */
@@ -283,12 +330,15 @@ enum {
     SIP_PARSE_NEED_MORE = -2,   /* stream: headers or body not complete yet  */
 };
 
-/* Parses one UDP datagram. Bytes after the message (Content-Length) are
- * ignored and flagged (RFC 4475 dblreq); with no Content-Length the body
- * runs to the end of the datagram. Returns 0 or SIP_PARSE_INVALID. */
+/* Parses one UDP datagram completely (sip_frame_datagram, then every
+ * accessor: all fields of msg are set). Bytes after the message
+ * (Content-Length) are ignored and flagged (RFC 4475 dblreq); with no
+ * Content-Length the body runs to the end of the datagram. Returns 0 or
+ * SIP_PARSE_INVALID; on INVALID only error and error_offset are meaningful. */
 int sip_parse_datagram(const char *buf, size_t len, sip_msg *msg);
 
-/* Parses the first message of a stream buffer (TCP). Framing needs
+/* Parses the first message of a stream buffer (TCP) completely (as
+ * sip_frame_stream, then every accessor when it returns > 0). Framing needs
  * Content-Length (absent means 0, RFC 3261 18.3). Leading CRLFs (keep-alive)
  * before the message are counted in the return value.
  * last_len is how many bytes of buf the caller already offered in an
@@ -309,5 +359,52 @@ ssize_t sip_parse_stream(const char *buf, size_t len, size_t last_len, sip_msg *
 
 /* Leading CRLF keep-alives (RFC 5626) in a stream: number of bytes to skip. */
 size_t sip_skip_keepalive(const char *buf, size_t len);
+
+/* ---- Lazy parsing -------------------------------------------------------
+ * sip_frame_datagram and sip_frame_stream take the same arguments, return
+ * the same values and set the same errors as sip_parse_datagram and
+ * sip_parse_stream (no sub-parse can make a message INVALID: a broken value
+ * is a warning), but leave the memoised fields to the accessors below.
+ * Each accessor parses its value(s) on its first call after a frame call,
+ * stores the result in msg, ORs its warnings into msg->warnings and returns
+ * the result; later calls return it in O(1). Hostile input gives warnings,
+ * never errors. After sip_msg_parse_all every accessor has run: fields and
+ * warnings are then exactly those of the complete parse. Call accessors
+ * only after a frame (or parse) call that succeeded (0, or > 0 for a
+ * stream), on the same msg, while the buffer given to it is still valid:
+ * they read that buffer through msg->headers. No accessor allocates,
+ * recurses or fails; each is bounded by the value it parses. */
+int sip_frame_datagram(const char *buf, size_t len, sip_msg *msg);
+ssize_t sip_frame_stream(const char *buf, size_t len, size_t last_len, sip_msg *msg);
+
+/* Runs every accessor (a no-op for those that already ran). */
+void sip_msg_parse_all(sip_msg *msg);
+
+/* The first value of a header kind (trimmed, folds kept), absent if none:
+ * O(1), no parse. */
+sip_str sip_msg_header(const sip_msg *msg, sip_hdr_kind kind);
+
+/* From / To: the first value, parsed (SIP_WARN_BAD_FROM / BAD_TO when it
+ * does not parse); .raw absent when there is no such header. */
+const sip_nameaddr *sip_msg_from(sip_msg *msg);
+const sip_nameaddr *sip_msg_to(sip_msg *msg);
+/* Via: every value of every Via header (SIP_WARN_BAD_VIA, TRUNCATED);
+ * sip_msg_vias returns n_via, sip_msg_via the i-th (top = 0) or NULL. */
+unsigned sip_msg_vias(sip_msg *msg);
+const sip_via *sip_msg_via(sip_msg *msg, unsigned i);
+/* Contact: likewise (SIP_WARN_BAD_CONTACT, TRUNCATED). */
+unsigned sip_msg_contacts(sip_msg *msg);
+const sip_nameaddr *sip_msg_contact(sip_msg *msg, unsigned i);
+/* The first Authorization, Proxy-Authorization, WWW-Authenticate and
+ * Proxy-Authenticate value (SIP_WARN_BAD_AUTH); .raw absent when there is
+ * none (then the result may be a shared all-zero value, not the field). */
+const sip_digest *sip_msg_authorization(sip_msg *msg);
+const sip_digest *sip_msg_proxy_authorization(sip_msg *msg);
+const sip_digest *sip_msg_www_authenticate(sip_msg *msg);
+const sip_digest *sip_msg_proxy_authenticate(sip_msg *msg);
+/* Max-Forwards (0..255) and Expires (< 2^32): the first valid value, -1
+ * when absent or invalid (SIP_WARN_BAD_NUMBER, DUP_SINGLETON). */
+int sip_msg_max_forwards(sip_msg *msg);
+int64_t sip_msg_expires(sip_msg *msg);
 
 #endif

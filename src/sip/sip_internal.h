@@ -55,6 +55,34 @@ static inline bool sip_is(char c, unsigned cls)
     return (sip_cc[(unsigned char)c] & cls) != 0;
 }
 
+/* Skips whole 16-byte blocks of ALPHA / DIGIT / '-' / '.', which every
+ * class it is used for (token, gen-value, host, ...) contains: the long
+ * tags, branches and host names, 16 bytes per step. The caller then goes
+ * on with sip_span from the returned position, so the result is exact. */
+static inline const char *sip_skip_alnum16(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        /* Signed compares: bytes >= 0x80 are negative, so never in range. */
+        __m128i dig = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                    _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+        __m128i alp = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+                                    _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
+        __m128i dd = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+        unsigned bad = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(dig, alp), dd)) & 0xffffu;
+        if (bad != 0)
+            return p + __builtin_ctz(bad);
+        p += 16;
+    }
+#else
+    (void)end;
+#endif
+    return p;
+}
+
 /* The end of the run of bytes of class cls that starts at p (at most end).
  * Four table lookups per step and one branch: the scans of tokens, tags,
  * branches and host names are the inner loops of the whole parser. */
@@ -133,6 +161,39 @@ static inline void sip_zero(void *dst, size_t n)
     memset(p, 0, n);
 }
 
+/* The first byte of [p, end) equal to a, b or c, or end. 16 bytes at a
+ * time; the last, partial block is read as the 16 bytes that end at end
+ * (lo: where the caller's range starts; reads stay inside [lo, end)), with
+ * the bytes before p masked off, so only a range shorter than 16 bytes is
+ * looked at one byte at a time. */
+static inline const char *sip_find3(const char *lo, const char *p, const char *end, char a, char b, char c)
+{
+#if defined(__SSE2__)
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)), _mm_cmpeq_epi8(v, vc)));
+        if (mask != 0)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+    if (p < end && end - lo >= 16) {
+        const char *q = end - 16;
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)), _mm_cmpeq_epi8(v, vc)));
+        mask &= ~0u << (p - q);
+        return mask != 0 ? q + __builtin_ctz(mask) : end;
+    }
+#else
+    (void)lo;
+#endif
+    while (p < end && *p != a && *p != b && *p != c)
+        p++;
+    return p;
+}
+
 /* The first c in [p, end), or NULL: an inline loop, cheaper than a memchr
  * call on the short ranges of one header value. */
 static inline const char *sip_find(const char *p, const char *end, char c)
@@ -147,7 +208,9 @@ static inline const char *sip_find(const char *p, const char *end, char c)
  * part of a fold, so this is all the value can contain between words. */
 static inline const char *sip_skip_lws(const char *p, const char *end)
 {
-    while (p < end) {
+    /* SP HTAB CR LF are all <= ' ': one compare for the usual case (no
+     * white space at all). */
+    while (p < end && (unsigned char)*p <= ' ') {
         if (*p == ' ' || *p == '\t')
             p++;
         else if (*p == '\r' && end - p >= 3 && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t'))
@@ -163,7 +226,8 @@ static inline const char *sip_skip_lws(const char *p, const char *end)
 /* Moves end back over trailing SP, HTAB, CR and LF (so over trailing folds). */
 static inline const char *sip_trim_back(const char *p, const char *end)
 {
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+    while (end > p && (unsigned char)end[-1] <= ' ' &&
+           (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
         end--;
     return end;
 }
@@ -188,22 +252,10 @@ static inline bool sip_ieq_lit(const char *p, size_t n, const char *lit, size_t 
  * before end. */
 static inline const char *sip_skip_quoted(const char *p, const char *end)
 {
+    const char *lo = p;
     for (p++;;) {
-#if defined(__SSE2__)
         /* Nonces, responses and display names: 16 bytes at a time. */
-        const __m128i dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-        while (end - p >= 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-            unsigned mask = (unsigned)_mm_movemask_epi8(
-                _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bs)));
-            if (mask != 0) {
-                p += __builtin_ctz(mask);
-                break;
-            }
-            p += 16;
-        }
-#endif
-        p = sip_span(p, end, SIP_C_QTEXT);
+        p = sip_find3(lo, p, end, '"', '\\', '"');
         if (p == end)
             return NULL;
         if (*p == '"')

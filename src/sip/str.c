@@ -168,31 +168,19 @@ const char *sip_method_name(sip_method m)
 
 const char *sip_next_comma(const char *p, const char *end)
 {
+    const char *lo = p;
     for (;;) {
-#if defined(__SSE2__)
         /* Most Via and Contact values hold no ',', '"' or '<' at all. */
-        const __m128i comma = _mm_set1_epi8(','), dq = _mm_set1_epi8('"'), lt = _mm_set1_epi8('<');
-        while (end - p >= 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-            unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, dq)), _mm_cmpeq_epi8(v, lt)));
-            if (mask != 0) {
-                p += __builtin_ctz(mask);
-                break;
-            }
-            p += 16;
-        }
-#endif
-        while (p < end && !sip_is(*p, SIP_C_LSTOP))
-            p++;
+        p = sip_find3(lo, p, end, ',', '"', '<');
         if (p == end || *p == ',')
             return p;
         if (*p == '"') {
             p = sip_skip_quoted(p, end);
         } else { /* '<': a URI may hold ',' (RFC 3261 20: hence the <>) */
-            p = sip_find(p, end, '>');
-            if (p != NULL)
-                p++;
+            p = sip_find3(lo, p, end, '>', '>', '>');
+            if (p == end)
+                return end;
+            p++;
         }
         if (p == NULL)
             return end;

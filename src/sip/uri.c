@@ -50,11 +50,44 @@ static bool no_empty_element(const char *p, const char *end, char sep)
 
 bool sip_port_parse(const char *p, const char *end, uint16_t *port)
 {
-    uint64_t v;
-    if (!sip_parse_uint(p, end, 65535, &v))
+    uint32_t v = 0;
+    if (p >= end)
         return false;
+    for (; p < end; p++) { /* leading zeros allowed, as in sip_parse_uint */
+        unsigned d = (unsigned char)*p - '0';
+        if (d > 9 || (v = v * 10 + d) > 65535)
+            return false;
+    }
     *port = (uint16_t)v;
     return true;
+}
+
+/* The dotted quad at p (1-3 digits per part, each <= 255), or NULL:
+ * the end of the quad; what follows is the caller's to check. */
+static inline const char *ipv4_scan(const char *p, const char *end)
+{
+    for (int part = 0; part < 4; part++) {
+        unsigned v, d;
+        if (p == end || (v = (unsigned char)*p - '0') > 9)
+            return NULL;
+        p++;
+        if (p < end && (d = (unsigned char)*p - '0') <= 9) {
+            v = v * 10 + d;
+            p++;
+            if (p < end && (d = (unsigned char)*p - '0') <= 9) {
+                v = v * 10 + d;
+                p++;
+            }
+        }
+        if (v > 255)
+            return NULL;
+        if (part < 3) {
+            if (p == end || *p != '.')
+                return NULL;
+            p++;
+        }
+    }
+    return p;
 }
 
 const char *sip_host_scan(const char *p, const char *end, sip_str *host,
@@ -95,30 +128,22 @@ const char *sip_host_scan(const char *p, const char *end, sip_str *host,
 
     if (p < end && sip_is(*p, SIP_C_DIGIT)) {
         /* Fast path: a whole dotted quad, checked in the one scan. */
-        const char *q = p;
-        int part = 0;
-        for (; part < 4; part++) {
-            unsigned v = 0, n = 0;
-            while (q < end && n < 3 && sip_is(*q, SIP_C_DIGIT)) {
-                v = v * 10 + (unsigned)(*q++ - '0');
-                n++;
-            }
-            if (n == 0 || v > 255 || (part < 3 && (q == end || *q++ != '.')))
-                break;
-        }
-        if (part == 4 && (q == end || !sip_is(*q, SIP_C_HOST))) {
+        const char *q = ipv4_scan(p, end);
+        if (q != NULL && (q == end || !sip_is(*q, SIP_C_HOST))) {
             *host = (sip_str){p, (size_t)(q - p)};
             *kind = SIP_HOST_IPV4;
             return q;
         }
     }
 
-    const char *s = p;
-    unsigned all = SIP_C_IPV4, dots = 0;
-    while (s < end && sip_is(*s, SIP_C_HOST)) {
-        all &= sip_cc[(unsigned char)*s]; /* stays SIP_C_IPV4 while digits and dots */
-        dots += *s == '.';
-        s++;
+    const char *s = sip_span(sip_skip_alnum16(p, end), end, SIP_C_HOST);
+    unsigned all = 0, dots = 0;
+    if (s > p && sip_is(*p, SIP_C_IPV4)) { /* a name starting with a letter is no IPv4 */
+        all = SIP_C_IPV4;
+        for (const char *c = p; c < s; c++) {
+            all &= sip_cc[(unsigned char)*c]; /* stays SIP_C_IPV4 while digits and dots */
+            dots += *c == '.';
+        }
     }
     if (s == p) {
         *err = "missing host";
@@ -222,6 +247,12 @@ static const char *uri_scan(const char *p, const char *end, sip_uri *uri, const 
 
     if (p == end)
         FAILP("empty URI");
+    if (end - p > 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' && p[3] == ':') {
+        /* "sip:" in any case: what nearly every URI starts with. */
+        uri->scheme_str = (sip_str){p, 3};
+        uri->scheme = SIP_SCHEME_SIP;
+        return parse_sip(p + 4, end, uri, err);
+    }
     /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
     if (!((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z'))
         FAILP("URI has no scheme");
@@ -302,7 +333,7 @@ int sip_param_next(sip_param_it *it, sip_str *name, sip_str *value)
             if (p == NULL)
                 return -1;
         } else {
-            p = sip_span(p, end, SIP_C_GVAL); /* token or host */
+            p = sip_span(sip_skip_alnum16(p, end), end, SIP_C_GVAL); /* token or host */
         }
         if (p == s)
             return -1;

@@ -795,6 +795,105 @@ static void ipv6_and_ports(void)
     CHECK_INT(m.warnings, SIP_WARN_BAD_RURI | SIP_WARN_BAD_VIA);
 }
 
+/* Lazy parsing (sip.h): frame + accessors give exactly what the complete
+ * parse gives, on every sample message (RFC 4475, the attack tools and
+ * their recorded flows, responses included), as a datagram and as a
+ * stream, whatever the order the accessors are called in. */
+static void lazy_equals_eager_dir(const char *dir, const char *suffix)
+{
+    char **names;
+    size_t n = list_dir(dir, suffix, &names);
+    sip_msg *lazy = malloc(sizeof *lazy);
+    CHECK(n > 0 && lazy != NULL);
+    for (size_t i = 0; i < n; i++) {
+        char path[512];
+        guarded g;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        guard_file(&g, path);
+        for (unsigned seed = 0; seed < 10; seed += 3) {
+            memset(lazy, 0xA5, sizeof *lazy); /* garbage: nothing may be trusted */
+            int r = sip_parse_datagram(g.p, g.len, &m);
+            CHECK_INT(sip_frame_datagram(g.p, g.len, lazy), r);
+            if (r == 0 && lazy_matches(&m, lazy, seed) != 0) {
+                fprintf(stderr, "  lazy != eager (datagram): %s seed %u\n", path, seed);
+                CHECK(0);
+            }
+            ssize_t s = sip_parse_stream(g.p, g.len, 0, &m);
+            CHECK_INT(sip_frame_stream(g.p, g.len, 0, lazy), s);
+            if (s > 0 && lazy_matches(&m, lazy, seed) != 0) {
+                fprintf(stderr, "  lazy != eager (stream): %s seed %u\n", path, seed);
+                CHECK(0);
+            }
+        }
+        guard_free(&g);
+        free(names[i]);
+    }
+    free(names);
+    free(lazy);
+}
+
+static void lazy_equals_eager(void)
+{
+    lazy_equals_eager_dir("tests/data/rfc4475", ".sip");
+    lazy_equals_eager_dir("tests/data/attack-tools", ".txt");
+    lazy_equals_eager_dir("tests/data/attack-tools/flows/responses", ".txt");
+    lazy_equals_eager_dir("tests/data/attack-tools/flows/client", ".txt");
+}
+
+/* The contract: the framing leaves the sub-parses (and their warnings) to
+ * the accessors, each runs once per frame call, and a new frame call
+ * forgets the previous message's results. */
+static void lazy_contract(void)
+{
+    static const char bad[] = "REGISTER sip:pbx SIP/2.0" CRLF "Via: SIP/2.0/UDP h;branch=z9hG4bK1" CRLF
+                              "Max-Forwards: 70" CRLF "From: \"unterminated <sip:a@b>;tag=1" CRLF
+                              "To: <sip:a@b>" CRLF "Call-ID: c" CRLF "CSeq: 1 REGISTER" CRLF
+                              "Contact: None" CRLF "Authorization: Digest username=\"a\", bad" CRLF
+                              "Expires: x" CRLF "l: 0" CRLF CRLF;
+    static const char good[] = HDRS "l: 0" CRLF CRLF;
+    guarded g, h;
+    guard_copy(&g, bad, sizeof bad - 1);
+    CHECK_INT(sip_frame_datagram(g.p, g.len, &m), 0);
+    CHECK_INT(m.warnings, 0); /* nothing sub-parsed yet */
+    CHECK_VIEW(sip_msg_header(&m, SIP_HDR_CONTACT), "None");
+    CHECK(!sip_str_present(sip_msg_header(&m, SIP_HDR_PROXY_AUTHORIZATION)));
+    const sip_nameaddr *from = sip_msg_from(&m);
+    CHECK_INT(m.warnings, SIP_WARN_BAD_FROM);
+    CHECK(sip_msg_from(&m) == from); /* memoised */
+    CHECK_VIEW(from->raw, "\"unterminated <sip:a@b>;tag=1");
+    CHECK(sip_msg_to(&m)->uri_ok);
+    CHECK_INT(sip_msg_contacts(&m), 1);
+    CHECK(!sip_msg_contact(&m, 0)->uri_ok);
+    CHECK(sip_msg_contact(&m, 1) == NULL);
+    CHECK_INT(m.warnings, SIP_WARN_BAD_FROM | SIP_WARN_BAD_CONTACT);
+    CHECK(sip_str_present(sip_msg_authorization(&m)->raw));
+    CHECK(!sip_str_present(sip_msg_proxy_authorization(&m)->raw));
+    CHECK(!sip_str_present(sip_msg_www_authenticate(&m)->raw));
+    CHECK_INT(sip_msg_max_forwards(&m), 70);
+    CHECK_INT(sip_msg_expires(&m), -1);
+    CHECK_VIEW(sip_msg_via(&m, 0)->branch, "z9hG4bK1");
+    CHECK_INT(m.warnings, SIP_WARN_BAD_FROM | SIP_WARN_BAD_CONTACT | SIP_WARN_BAD_AUTH | SIP_WARN_BAD_NUMBER);
+    sip_msg_parse_all(&m);
+    CHECK_INT(m.warnings, SIP_WARN_BAD_FROM | SIP_WARN_BAD_CONTACT | SIP_WARN_BAD_AUTH | SIP_WARN_BAD_NUMBER);
+    /* The same msg, another message: nothing of the first one is left. */
+    guard_copy(&h, good, sizeof good - 1);
+    CHECK_INT(sip_frame_datagram(h.p, h.len, &m), 0);
+    CHECK_INT(m.warnings, 0);
+    CHECK(sip_msg_from(&m)->uri_ok);
+    CHECK_INT(sip_msg_contacts(&m), 0);
+    CHECK(!sip_str_present(sip_msg_authorization(&m)->raw));
+    CHECK_INT(sip_msg_max_forwards(&m), -1); /* HDRS has none */
+    CHECK_INT(sip_msg_expires(&m), -1);
+    CHECK_INT(m.warnings, 0);
+    /* The complete parse zeroes what is absent. */
+    CHECK_INT(sip_parse_datagram(g.p, g.len, &m), 0);
+    CHECK_INT(sip_parse_datagram(h.p, h.len, &m), 0);
+    CHECK(!sip_str_present(m.authorization.raw) && m.authorization.n_params == 0);
+    CHECK_INT(m.n_contact, 0);
+    guard_free(&g);
+    guard_free(&h);
+}
+
 CHECK_MAIN("test_sip_parse",
     {"request: every field", request_fields},
     {"response: status, reason, challenge", response_fields},
@@ -823,4 +922,6 @@ CHECK_MAIN("test_sip_parse",
     {"stream: one msg shared by two connections", stream_shared_msg},
     {"every prefix: datagram and stream", every_prefix},
     {"IPv6 references and ports", ipv6_and_ports},
+    {"lazy: frame + accessors == complete parse", lazy_equals_eager},
+    {"lazy: accessors, memoisation, warnings", lazy_contract},
 )

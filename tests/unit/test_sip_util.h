@@ -11,6 +11,7 @@
 #define SIPSNARE_TEST_SIP_UTIL_H
 
 #include <dirent.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,66 @@ static inline int parse_lit(const char *text, sip_msg *m)
     guard_copy(&g, text, strlen(text));
     have = true;
     return sip_parse_datagram(g.p, g.len, m);
+}
+
+/* Lazy parsing (sip.h): frames buf into *lazy, checks that the framing
+ * fields equal eager's (a sip_parse_datagram/stream result of the same
+ * bytes) and that its warnings are a subset, then runs every accessor in
+ * an order picked by seed (twice: memoised) and checks each result and, at
+ * the end, the warnings against eager. Returns the number of mismatches. */
+static inline bool lazy_view_eq(sip_str a, sip_str b)
+{
+    return a.p == b.p && a.len == b.len;
+}
+
+static inline int lazy_matches(const sip_msg *eager, sip_msg *lazy, unsigned seed)
+{
+    int bad = 0;
+    if (memcmp(eager, lazy, offsetof(sip_msg, warnings)) != 0 ||
+        memcmp((const char *)eager + offsetof(sip_msg, error), (const char *)lazy + offsetof(sip_msg, error),
+               offsetof(sip_msg, parsed) - offsetof(sip_msg, error)) != 0 ||
+        eager->n_headers != lazy->n_headers || (lazy->warnings & ~eager->warnings) != 0)
+        bad++;
+    for (unsigned i = 0; i < eager->n_headers && i < lazy->n_headers; i++)
+        if (eager->headers[i].kind != lazy->headers[i].kind ||
+            !lazy_view_eq(eager->headers[i].name, lazy->headers[i].name) ||
+            !lazy_view_eq(eager->headers[i].value, lazy->headers[i].value))
+            bad++;
+    for (unsigned k = 0; k < 2 * 10; k++) {
+        switch ((k + seed) % 10) {
+        case 0: bad += memcmp(sip_msg_from(lazy), &eager->from, sizeof eager->from) != 0; break;
+        case 1: bad += memcmp(sip_msg_to(lazy), &eager->to, sizeof eager->to) != 0; break;
+        case 2:
+            bad += sip_msg_vias(lazy) != eager->n_via || sip_msg_via(lazy, eager->n_via) != NULL;
+            for (unsigned i = 0; i < eager->n_via && i < sip_msg_vias(lazy); i++)
+                bad += memcmp(sip_msg_via(lazy, i), &eager->via[i], sizeof eager->via[i]) != 0;
+            break;
+        case 3:
+            bad += sip_msg_contacts(lazy) != eager->n_contact || sip_msg_contact(lazy, eager->n_contact) != NULL;
+            for (unsigned i = 0; i < eager->n_contact && i < sip_msg_contacts(lazy); i++)
+                bad += memcmp(sip_msg_contact(lazy, i), &eager->contact[i], sizeof eager->contact[i]) != 0;
+            break;
+        case 4: bad += memcmp(sip_msg_authorization(lazy), &eager->authorization, sizeof(sip_digest)) != 0; break;
+        case 5: bad += memcmp(sip_msg_proxy_authorization(lazy), &eager->proxy_authorization, sizeof(sip_digest)) != 0; break;
+        case 6: bad += memcmp(sip_msg_www_authenticate(lazy), &eager->www_authenticate, sizeof(sip_digest)) != 0; break;
+        case 7: bad += memcmp(sip_msg_proxy_authenticate(lazy), &eager->proxy_authenticate, sizeof(sip_digest)) != 0; break;
+        case 8: bad += sip_msg_max_forwards(lazy) != eager->max_forwards; break;
+        case 9: bad += sip_msg_expires(lazy) != eager->expires; break;
+        }
+    }
+    for (int k = SIP_HDR_OTHER + 1; k < SIP_HDR_KIND_COUNT; k++) {
+        sip_str v = sip_msg_header(lazy, (sip_hdr_kind)k), w = SIP_STR_NULL;
+        for (unsigned i = 0; i < eager->n_headers; i++)
+            if (eager->headers[i].kind == (sip_hdr_kind)k) {
+                w = eager->headers[i].value;
+                break;
+            }
+        bad += !lazy_view_eq(v, w);
+    }
+    bad += lazy->warnings != eager->warnings;
+    sip_msg_parse_all(lazy);
+    bad += lazy->warnings != eager->warnings;
+    return bad;
 }
 
 /* The decoded (%HH) value of a view, for comparing escaped user parts. */
