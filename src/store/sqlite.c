@@ -1052,7 +1052,7 @@ static void scan_row(sqlite3_stmt *q, const dim_values *dv, store_event *e)
  * The scan runs on two threads: a reader steps the statement and decodes
  * rows into batches, the caller's thread runs fn over them (the analysis
  * takes about twice as long per event as SQLite, so the reading is hidden;
- * measured 25% off a report's time). Strings from the dimension arrays
+ * 3.6 s -> 2.9 s for a report over 1.4M events). Strings from the dimension arrays
  * stay valid for the whole scan; the row's own text columns are copied
  * into the batch. The connection is the reader's alone until it is joined.
  */
