@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_headers.h"
 #include "sip/sip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,18 +40,12 @@ static void as_headers(const char *p, size_t size, const sip_digest *direct, int
     static sip_msg e, l;
     static const char *const names[] = {"Authorization: ", "Proxy-Authorization: ",
                                         "WWW-Authenticate: ", "Proxy-Authenticate: "};
-    size_t n = 0;
-    if (size > MAX_VALUE || memchr(p, '\r', size) != NULL || memchr(p, '\n', size) != NULL)
+    if (size > MAX_VALUE)
         return;
-#define PUT(s, len) (memcpy(msg + n, (s), (len)), n += (len))
-    PUT("REGISTER sip:x SIP/2.0\r\n", 24);
-    for (unsigned i = 0; i < 4; i++) {
-        PUT(names[i], strlen(names[i]));
-        PUT(p, size);
-        PUT("\r\n", 2);
-    }
-    PUT("Content-Length: 0\r\n\r\n", 21);
-#undef PUT
+    size_t n = fuzz_four_headers(msg, sizeof msg, "REGISTER sip:x SIP/2.0\r\n", names, p, size,
+                                 "Content-Length: 0\r\n\r\n");
+    if (n == 0)
+        return;
     const char *lo = in_lo, *hi = in_hi;
     in_lo = msg;
     in_hi = msg + n;

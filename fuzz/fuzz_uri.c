@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_headers.h"
 #include "sip/sip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,18 +54,12 @@ static void as_headers(const char *p, size_t size, unsigned seed)
     static char msg[4 * MAX_VALUE + 256];
     static sip_msg e, l;
     static const char *const names[] = {"Via: ", "From: ", "To: ", "Contact: "};
-    size_t n = 0;
-    if (size > MAX_VALUE || memchr(p, '\r', size) != NULL || memchr(p, '\n', size) != NULL)
+    if (size > MAX_VALUE)
         return;
-#define PUT(s, len) (memcpy(msg + n, (s), (len)), n += (len))
-    PUT("OPTIONS sip:x SIP/2.0\r\n", 23);
-    for (unsigned i = 0; i < 4; i++) {
-        PUT(names[i], strlen(names[i]));
-        PUT(p, size);
-        PUT("\r\n", 2);
-    }
-    PUT("Call-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", 50);
-#undef PUT
+    size_t n = fuzz_four_headers(msg, sizeof msg, "OPTIONS sip:x SIP/2.0\r\n", names, p, size,
+                                 "Call-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+    if (n == 0)
+        return;
     const char *lo = in_lo, *hi = in_hi;
     in_lo = msg;
     in_hi = msg + n;
