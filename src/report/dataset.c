@@ -195,21 +195,16 @@ static ds_sensor *sensor_of(dataset *d, int64_t key, const char *name)
     return s;
 }
 
-/* Counts a (kind, key, ip) pair once; returns 1 when it is new. With
- * the scan's src_key (> 0) the address is hashed as that number: one pass
- * has keys for every event or for none. */
-static int pair_new(dataset *d, char kind, const char *key, uint64_t key_id, const an_event *ev)
+/* Counts a (kind, id, source) pair once (id: an agent's, sensor's or
+ * day's number); returns 1 when it is new. With the scan's src_key (> 0)
+ * the source is hashed as that number, else as its text: one pass has
+ * keys for every event or for none. */
+static int pair_new(dataset *d, char kind, uint64_t id, const an_event *ev)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     h = (h ^ (unsigned char)kind) * 0x100000001b3ULL;
-    if (key) {
-        for (const char *p = key; *p; p++)
-            h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-    } else {
-        for (int i = 0; i < 64; i += 8)
-            h = (h ^ ((key_id >> i) & 0xff)) * 0x100000001b3ULL;
-    }
-    h = (h ^ 0xff) * 0x100000001b3ULL;   /* a separator no string holds */
+    for (int i = 0; i < 64; i += 8)
+        h = (h ^ ((id >> i) & 0xff)) * 0x100000001b3ULL;
     if (ev->src_key > 0) {
         for (int i = 0; i < 64; i += 8)
             h = (h ^ (((uint64_t)ev->src_key >> i) & 0xff)) * 0x100000001b3ULL;
@@ -256,7 +251,7 @@ static void count_agent(dataset *d, const an_event *ev, int64_t ua_key)
     a->requests++;
     if (ev->method && strcmp(ev->method, "INVITE") == 0)
         a->invites++;
-    if (a->sources < 65535 && pair_new(d, 'a', NULL, idx, ev))
+    if (a->sources < 65535 && pair_new(d, 'a', idx, ev))
         a->sources++;
     if (ev->user_agent)
         ag_seen_add(d->seen, ev->user_agent);
@@ -347,7 +342,7 @@ static int on_event(void *arg, const store_event *e)
         sen->invites += is_invite;
         sen->registers += is_register;
         sen->options += is_options;
-        if (pair_new(d, 's', NULL, (uint64_t)(sen - d->sensors), &ev))
+        if (pair_new(d, 's', (uint64_t)(sen - d->sensors), &ev))
             sen->sources++;
     }
     ds_day *day = day_of(d, e->ts_ms);
@@ -357,7 +352,7 @@ static int on_event(void *arg, const store_event *e)
         day->registers += is_register;
         day->options += is_options;
         day->other += !is_invite && !is_register && !is_options;
-        if (pair_new(d, 'd', NULL, (uint64_t)d->cur_day, &ev))
+        if (pair_new(d, 'd', (uint64_t)d->cur_day, &ev))
             day->sources++;
     }
     count_agent(d, &ev, e->ua_key);

@@ -596,7 +596,6 @@ enum {
 
 /* What a digest accessor returns when the header is absent: nothing to
  * parse, so nothing to write (the complete parse zeroes the field). */
-static const sip_digest no_digest;
 
 sip_str sip_msg_header(const sip_msg *m, sip_hdr_kind kind)
 {
@@ -633,17 +632,25 @@ const sip_nameaddr *sip_msg_to(sip_msg *m)
     return lazy_nameaddr(m, &m->to, SIP_HDR_TO, LAZY_TO, SIP_WARN_BAD_TO);
 }
 
+/* Via and Contact: every header line of the kind, each a comma list,
+ * taken on first access; *n is the count kept. */
+static unsigned lazy_list(sip_msg *m, sip_hdr_kind kind, unsigned bit, unsigned *n,
+                          void (*take)(sip_msg *, sip_str))
+{
+    if (!(m->parsed & bit)) {
+        m->parsed |= bit;
+        *n = 0;
+        if (m->hdr_first[kind] != 0)
+            for (unsigned i = m->hdr_first[kind] - 1u; i < m->n_headers; i++)
+                if (m->headers[i].kind == kind)
+                    take(m, m->headers[i].value);
+    }
+    return *n;
+}
+
 unsigned sip_msg_vias(sip_msg *m)
 {
-    if (!(m->parsed & LAZY_VIA)) {
-        m->parsed |= LAZY_VIA;
-        m->n_via = 0;
-        if (m->hdr_first[SIP_HDR_VIA] != 0)
-            for (unsigned i = m->hdr_first[SIP_HDR_VIA] - 1u; i < m->n_headers; i++)
-                if (m->headers[i].kind == SIP_HDR_VIA)
-                    take_vias(m, m->headers[i].value);
-    }
-    return m->n_via;
+    return lazy_list(m, SIP_HDR_VIA, LAZY_VIA, &m->n_via, take_vias);
 }
 
 const sip_via *sip_msg_via(sip_msg *m, unsigned i)
@@ -653,15 +660,7 @@ const sip_via *sip_msg_via(sip_msg *m, unsigned i)
 
 unsigned sip_msg_contacts(sip_msg *m)
 {
-    if (!(m->parsed & LAZY_CONTACT)) {
-        m->parsed |= LAZY_CONTACT;
-        m->n_contact = 0;
-        if (m->hdr_first[SIP_HDR_CONTACT] != 0)
-            for (unsigned i = m->hdr_first[SIP_HDR_CONTACT] - 1u; i < m->n_headers; i++)
-                if (m->headers[i].kind == SIP_HDR_CONTACT)
-                    take_contacts(m, m->headers[i].value);
-    }
-    return m->n_contact;
+    return lazy_list(m, SIP_HDR_CONTACT, LAZY_CONTACT, &m->n_contact, take_contacts);
 }
 
 const sip_nameaddr *sip_msg_contact(sip_msg *m, unsigned i)
@@ -673,11 +672,13 @@ const sip_nameaddr *sip_msg_contact(sip_msg *m, unsigned i)
 static const sip_digest *lazy_digest(sip_msg *m, sip_digest *d, sip_hdr_kind kind, unsigned bit)
 {
     const char *err;
-    if (m->hdr_first[kind] == 0)
-        return &no_digest;
     if (m->parsed & bit)
         return d;
     m->parsed |= bit;
+    if (m->hdr_first[kind] == 0) {
+        sip_zero(d, sizeof *d);
+        return d;
+    }
     sip_str v = m->headers[m->hdr_first[kind] - 1].value;
     if (sip_digest_parse(v.p, v.len, d, &err) != 0)
         m->warnings |= SIP_WARN_BAD_AUTH;
@@ -751,12 +752,6 @@ int64_t sip_msg_expires(sip_msg *m)
  * fields; an absent digest is zeroed here (its accessor writes nothing). */
 void sip_msg_parse_all(sip_msg *m)
 {
-    static const struct { size_t off; sip_hdr_kind kind; } digests[] = {
-        {offsetof(sip_msg, authorization), SIP_HDR_AUTHORIZATION},
-        {offsetof(sip_msg, proxy_authorization), SIP_HDR_PROXY_AUTHORIZATION},
-        {offsetof(sip_msg, www_authenticate), SIP_HDR_WWW_AUTHENTICATE},
-        {offsetof(sip_msg, proxy_authenticate), SIP_HDR_PROXY_AUTHENTICATE},
-    };
     (void)sip_msg_vias(m);
     (void)sip_msg_from(m);
     (void)sip_msg_to(m);
@@ -767,7 +762,4 @@ void sip_msg_parse_all(sip_msg *m)
     (void)sip_msg_proxy_authorization(m);
     (void)sip_msg_www_authenticate(m);
     (void)sip_msg_proxy_authenticate(m);
-    for (size_t i = 0; i < sizeof digests / sizeof digests[0]; i++)
-        if (m->hdr_first[digests[i].kind] == 0)
-            sip_zero((char *)m + digests[i].off, sizeof(sip_digest));
 }

@@ -396,8 +396,8 @@ const sip_via *sip_msg_via(sip_msg *msg, unsigned i);
 unsigned sip_msg_contacts(sip_msg *msg);
 const sip_nameaddr *sip_msg_contact(sip_msg *msg, unsigned i);
 /* The first Authorization, Proxy-Authorization, WWW-Authenticate and
- * Proxy-Authenticate value (SIP_WARN_BAD_AUTH); .raw absent when there is
- * none (then the result may be a shared all-zero value, not the field). */
+ * Proxy-Authenticate value (SIP_WARN_BAD_AUTH); all zero (.raw absent)
+ * when there is none. */
 const sip_digest *sip_msg_authorization(sip_msg *msg);
 const sip_digest *sip_msg_proxy_authorization(sip_msg *msg);
 const sip_digest *sip_msg_www_authenticate(sip_msg *msg);

@@ -424,6 +424,21 @@ static void test_lean_scan_order(void)
     if (!pg_url)
         CHECK_INT(scalar(st, "SELECT value FROM store_meta WHERE key = 'max_ts'"), t0 + 7000);
     done(st);
+    if (!pg_url) {
+        /* A scan inside a write transaction that has made the rows out of
+         * order must not undo that before the commit. */
+        store *st2 = fresh();
+        store_event in[2] = {reg(5, "192.0.2.4"), reg(4, "192.0.2.4")};
+        struct collect l = {0};
+        CHECK(store_begin(st2) == 0);
+        CHECK(store_insert(st2, in, 2, NULL) == 0);
+        CHECK(store_iterate(st2, &(store_filter){STORE_NULL, STORE_NULL, NULL, 1}, collect_fn, &l) == 0);
+        CHECK_INT(l.n, 2);
+        CHECK_INT(l.ev[0].seq, 4);
+        CHECK(store_commit(st2) == 0);
+        CHECK_INT(scalar(st2, "SELECT value FROM store_meta WHERE key = 'rows_in_time_order'"), 0);
+        done(st2);
+    }
 }
 
 struct count_until {
