@@ -864,6 +864,26 @@ int ipdb_lookup_text(const ipdb *db, const char *ip, ipinfo *out)
  * Sampling (simulated sources)
  * ------------------------------------------------------------------------ */
 
+long ipdb_country_ranges4(const ipdb *db, const char *country, ipdb_range4_fn fn, void *arg)
+{
+    if (!country || !is_cc(country, strlen(country)))
+        return -1;
+    uint32_t cc = cc_pack(country);
+    long n = 0;
+    for (size_t i = 0; i < db->n; i++) {
+        const struct source *s = &db->src[i];
+        for (size_t k = 0; k < s->country.n4; k++) {
+            const struct r4 *g = &s->country.v4[k];
+            if (g->val != cc)
+                continue;
+            const struct r4 *a = s->asn.n4 ? find4(&s->asn, g->start) : NULL;
+            fn(arg, g->start, g->end, a ? a->val : 0);
+            n++;
+        }
+    }
+    return n;
+}
+
 int ipdb_sample_country(const ipdb *db, const char *country, uint64_t r, an_ip *out)
 {
     if (!country || !is_cc(country, strlen(country)))

@@ -73,4 +73,12 @@ int ipdb_lookup_text(const ipdb *db, const char *ip, ipinfo *out);
  * (src/sim/). Returns 0, or -1 when no range has the country. */
 int ipdb_sample_country(const ipdb *db, const char *country, uint64_t r, an_ip *out);
 
+/* Calls fn for each IPv4 range of the range sources marked with country,
+ * in source and address order, with the ASN that the same source gives its
+ * first address (0 when it has none). For simulated traffic that must
+ * spread its sources over many networks (src/sim/). Returns how many
+ * ranges were passed, -1 for a malformed country code. */
+typedef void (*ipdb_range4_fn)(void *arg, uint32_t start, uint32_t end, uint32_t asn);
+long ipdb_country_ranges4(const ipdb *db, const char *country, ipdb_range4_fn fn, void *arg);
+
 #endif

@@ -3,9 +3,10 @@
  * and the truth file are described in docs/SIMULATE.md.
  *
  * Shape of a run:
- *   1. sources: addresses sampled from the IP snapshot's ranges of the
- *      intended countries (ipdb_sample_country), each with a role
- *      (scanner, enumerator, brute forcer, cracker, caller, rogue server);
+ *   1. sources: addresses in the IP snapshot's ranges of the intended
+ *      countries, spread over as many autonomous systems per source as the
+ *      study had (ipdb_country_ranges4), each with a role (scanner,
+ *      enumerator, brute forcer, cracker, caller, rogue server);
  *   2. numbers: valid numbers of many countries made from libphonenumber's
  *      examples, each with the dial strings (prefix variants) that read back
  *      as exactly that number;
@@ -89,6 +90,10 @@ void sim_sizes_for(double scale, sim_sizes *z)
         z->callers = 40;   /* the top ten make 44%: the rest needs 30 others */
     z->crackers = z->callers / 20 < 2 ? 2 : z->callers / 20;
     z->countries = z->ips / 3 < 83 ? (unsigned)(z->ips / 3) : 83;
+    /* as many per source as in the study, each country at least one */
+    z->asns = (unsigned)llround((double)z->ips * SIM_STUDY_ASNS / SIM_STUDY_IPS);
+    if (z->asns < z->countries)
+        z->asns = z->countries;
 }
 
 size_t sim_sv_tag(const char *text, uint32_t rnd, char *out, size_t cap)
@@ -372,42 +377,159 @@ static int ip_taken(strmap *seen, const char *ip)
     return !added;
 }
 
-/* A new address of country cc: near one of the country's networks
- * already in use (same AS, mostly), or from a new network. */
+/* The networks of one source country: its IPv4 ranges by AS, and the
+ * ASes the run draws its sources from, busiest first. */
 typedef struct {
-    an_ip base[64];
-    unsigned n;
-} networks;
+    uint32_t start, end, asn;
+} net_span;
 
-static int new_address(sim *m, networks *nw, const char *cc, strmap *seen, source *s)
+typedef struct {
+    uint32_t asn;
+    uint64_t size;                  /* addresses */
+    size_t first, n;                /* its spans */
+    uint32_t last;                  /* the last address given out, 0 none */
+} as_pool;
+
+typedef struct {
+    net_span *spans;
+    size_t nspans, capspans;
+    as_pool *as;                    /* every AS of the country, then the chosen */
+    size_t nas, nchosen;
+    size_t nsrc;                    /* sources of the country */
+    size_t placed;                  /* of which have an address */
+    int failed;
+} country_nets;
+
+static void on_range(void *arg, uint32_t start, uint32_t end, uint32_t asn)
+{
+    country_nets *c = arg;
+    if (!asn || c->failed)
+        return;
+    net_span *ns = grow(c->spans, &c->capspans, c->nspans + 1, sizeof *ns);
+    if (!ns) {
+        c->failed = 1;
+        return;
+    }
+    c->spans = ns;
+    c->spans[c->nspans++] = (net_span){start, end, asn};
+}
+
+static int span_cmp(const void *x, const void *y)
+{
+    const net_span *a = x, *b = y;
+    if (a->asn != b->asn)
+        return a->asn < b->asn ? -1 : 1;
+    return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* Loads the ranges of cc and groups them by AS. */
+static int load_country_nets(sim *m, const char *cc, country_nets *c)
+{
+    if (ipdb_country_ranges4(m->ip, cc, on_range, c) < 0 || c->failed)
+        return -1;
+    qsort(c->spans, c->nspans, sizeof *c->spans, span_cmp);
+    size_t cap = 0;
+    for (size_t i = 0; i < c->nspans; i++) {
+        const net_span *sp = &c->spans[i];
+        if (c->nas == 0 || c->as[c->nas - 1].asn != sp->asn) {
+            as_pool *na = grow(c->as, &cap, c->nas + 1, sizeof *na);
+            if (!na)
+                return -1;
+            c->as = na;
+            c->as[c->nas++] = (as_pool){.asn = sp->asn, .first = i};
+        }
+        as_pool *p = &c->as[c->nas - 1];
+        p->size += (uint64_t)(sp->end - sp->start) + 1;
+        p->n++;
+    }
+    return 0;
+}
+
+typedef struct {
+    double key;
+    as_pool as;
+} keyed_as;
+
+static int keyed_desc(const void *x, const void *y)
+{
+    const keyed_as *a = x, *b = y;
+    return a->key > b->key ? -1 : a->key < b->key;
+}
+
+static int size_desc(const void *x, const void *y)
+{
+    const as_pool *a = x, *b = y;
+    return a->size > b->size ? -1 : a->size < b->size;
+}
+
+/* Keeps q of the country's ASes not taken by another country (an operator
+ * present in several counts once), drawn without replacement with weight
+ * sqrt(size) (big operators likelier, small ones still present: keys
+ * log(u)/w, Efraimidis-Spirakis), ordered busiest first. */
+static int choose_ases(sim *m, country_nets *c, size_t q, strmap *taken)
+{
+    keyed_as *k = malloc((c->nas ? c->nas : 1) * sizeof *k);
+    if (!k)
+        return -1;
+    for (size_t i = 0; i < c->nas; i++) {
+        double u = sim_rng_unit(&m->rng);
+        k[i].key = log(u > 0 ? u : 1e-300) / sqrt((double)c->as[i].size);
+        k[i].as = c->as[i];
+    }
+    qsort(k, c->nas, sizeof *k, keyed_desc);
+    c->nchosen = 0;
+    for (size_t i = 0; i < c->nas && c->nchosen < q; i++) {
+        char key[12];
+        snprintf(key, sizeof key, "%u", k[i].as.asn);
+        int added = 0;
+        strmap_put(taken, key, 0, &added);
+        if (added)
+            c->as[c->nchosen++] = k[i].as;
+    }
+    if (c->nchosen == 0 && c->nas > 0 && q > 0)
+        c->as[c->nchosen++] = k[0].as;   /* all its ASes are elsewhere: share one */
+    qsort(c->as, c->nchosen, sizeof *c->as, size_desc);
+    free(k);
+    return 0;
+}
+
+/* A new address of AS p in country cc: near the last one given out
+ * (addresses of one operator cluster), or anywhere in its ranges. Checked
+ * with the lookup the analysis makes, so enrichment yields cc and p->asn. */
+static int address_in(sim *m, const country_nets *c, as_pool *p, const char *cc, strmap *seen,
+                      source *s)
 {
     for (int attempt = 0; attempt < 200; attempt++) {
-        an_ip a;
-        int fresh = nw->n == 0 || (nw->n < 64 && sim_rng_unit(&m->rng) < 0.11);
-        if (fresh) {
-            if (ipdb_sample_country(m->ip, cc, sim_rng_next(&m->rng), &a) != 0)
-                return -1;
+        uint32_t v;
+        if (p->last && sim_rng_unit(&m->rng) < 0.6) {
+            v = p->last + (uint32_t)rnd_range(&m->rng, 1, 250);
         } else {
-            a = nw->base[sim_rng_below(&m->rng, nw->n)];
-            uint32_t v = ((uint32_t)a.bytes[0] << 24) | ((uint32_t)a.bytes[1] << 16) |
-                         ((uint32_t)a.bytes[2] << 8) | a.bytes[3];
-            v += (uint32_t)rnd_range(&m->rng, 1, 250);
-            a.bytes[0] = (uint8_t)(v >> 24);
-            a.bytes[1] = (uint8_t)(v >> 16);
-            a.bytes[2] = (uint8_t)(v >> 8);
-            a.bytes[3] = (uint8_t)v;
-            if (a.bytes[3] == 0 || a.bytes[3] == 255)
-                continue;
+            uint64_t off = sim_rng_below(&m->rng, p->size);
+            const net_span *sp = &c->spans[p->first];
+            for (size_t i = 0; i < p->n; i++, sp++) {
+                uint64_t size = (uint64_t)(sp->end - sp->start) + 1;
+                if (off < size)
+                    break;
+                off -= size;
+            }
+            v = sp->start + (uint32_t)off;
         }
+        if ((v & 0xff) == 0 || (v & 0xff) == 0xff)
+            continue;
+        an_ip a = {.family = 4};
+        a.bytes[0] = (uint8_t)(v >> 24);
+        a.bytes[1] = (uint8_t)(v >> 16);
+        a.bytes[2] = (uint8_t)(v >> 8);
+        a.bytes[3] = (uint8_t)v;
         ipinfo info;
-        if (ipdb_lookup(m->ip, &a, &info) != 0 || strcmp(info.country, cc) != 0)
+        if (ipdb_lookup(m->ip, &a, &info) != 0 || strcmp(info.country, cc) != 0 ||
+            info.asn != p->asn)
             continue;
         char text[16];
         snprintf(text, sizeof text, "%u.%u.%u.%u", a.bytes[0], a.bytes[1], a.bytes[2], a.bytes[3]);
         if (ip_taken(seen, text))
             continue;
-        if (fresh)
-            nw->base[nw->n++] = a;
+        p->last = v;
         memcpy(s->ip, text, sizeof text);
         s->bin = a;
         memcpy(s->cc, cc, 3);
@@ -417,14 +539,59 @@ static int new_address(sim *m, networks *nw, const char *cc, strmap *seen, sourc
     return -1;
 }
 
+/* Rank in [0, n) with weight 1/(rank + 1). */
+static size_t zipf_below(sim_rng *r, size_t n)
+{
+    double tot = 0;
+    for (size_t k = 0; k < n; k++)
+        tot += 1.0 / (double)(k + 1);
+    double u = sim_rng_unit(r) * tot;
+    for (size_t k = 0; k < n; k++) {
+        u -= 1.0 / (double)(k + 1);
+        if (u < 0)
+            return k;
+    }
+    return n - 1;
+}
+
+/* ASes per country: one each at least, the rest by D'Hondt on the
+ * sources each country has, never more than its sources or its ASes. */
+static void share_ases(country_nets *nets, const unsigned *use, unsigned nuse, size_t total,
+                       size_t *q)
+{
+    size_t given = 0;
+    for (unsigned u = 0; u < nuse; u++) {
+        q[u] = nets[use[u]].nsrc && nets[use[u]].nas ? 1 : 0;
+        given += q[u];
+    }
+    while (given < total) {
+        unsigned best = nuse;
+        double best_v = 0;
+        for (unsigned u = 0; u < nuse; u++) {
+            const country_nets *c = &nets[use[u]];
+            if (q[u] >= c->nsrc || q[u] >= c->nas)
+                continue;
+            double v = (double)c->nsrc / (double)(q[u] + 1);
+            if (v > best_v) {
+                best_v = v;
+                best = u;
+            }
+        }
+        if (best == nuse)
+            break;
+        q[best]++;
+        given++;
+    }
+}
+
 static int make_sources(sim *m, const sim_sizes *z)
 {
     m->nsrc = z->ips;
     m->src = calloc(m->nsrc, sizeof *m->src);
-    networks *nw = calloc(N_COUNTRIES, sizeof *nw);
+    country_nets *nets = calloc(N_COUNTRIES, sizeof *nets);
     const char **cc = calloc(m->nsrc, sizeof *cc);
-    if (!m->src || !nw || !cc) {
-        free(nw);
+    if (!m->src || !nets || !cc) {
+        free(nets);
         free(cc);
         return -1;
     }
@@ -438,7 +605,7 @@ static int make_sources(sim *m, const sim_sizes *z)
     }
     if (nuse < 2) {
         snprintf(m->err, m->errlen, "the IP data knows too few of the model's countries");
-        free(nw);
+        free(nets);
         free(cc);
         return -1;
     }
@@ -488,21 +655,59 @@ static int make_sources(sim *m, const sim_sizes *z)
             }
         }
     }
+    /* Networks: the country of each source, its ASes, and how many of them
+     * the run uses (z->asns in all), then an address in one of them. */
+    unsigned *ci = calloc(m->nsrc, sizeof *ci), use_idx[N_COUNTRIES];
+    size_t q[N_COUNTRIES];
+    int rc = ci ? 0 : -1;
+    for (unsigned u = 0; u < nuse && rc == 0; u++) {
+        use_idx[u] = 0;
+        while (strcmp(COUNTRIES[use_idx[u]], use[u]) != 0)
+            use_idx[u]++;
+        if (load_country_nets(m, use[u], &nets[use_idx[u]]) != 0) {
+            snprintf(m->err, m->errlen, "cannot load the networks of %s", use[u]);
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; i < m->nsrc && rc == 0; i++) {
+        ci[i] = 0;
+        while (ci[i] < N_COUNTRIES && strcmp(COUNTRIES[ci[i]], cc[i]) != 0)
+            ci[i]++;
+        nets[ci[i]].nsrc++;
+    }
+    strmap taken;
+    strmap_init(&taken, 0);
+    if (rc == 0) {
+        share_ases(nets, use_idx, nuse, z->asns, q);
+        for (unsigned u = 0; u < nuse && rc == 0; u++)
+            if (choose_ases(m, &nets[use_idx[u]], q[u], &taken) != 0)
+                rc = -1;
+    }
+    strmap_free(&taken);
     strmap seen;
     strmap_init(&seen, 0);
-    int rc = 0;
     for (size_t i = 0; i < m->nsrc && rc == 0; i++) {
-        size_t ci = 0;
-        while (ci < N_COUNTRIES && strcmp(COUNTRIES[ci], cc[i]) != 0)
-            ci++;
-        if (ci == N_COUNTRIES || new_address(m, &nw[ci], cc[i], &seen, &m->src[i]) != 0) {
+        country_nets *c = &nets[ci[i]];
+        /* the country's first sources take one AS each, so that all are
+         * used; the rest crowd into the busiest (Zipf) */
+        size_t k = c->placed < c->nchosen ? c->placed : zipf_below(&m->rng, c->nchosen);
+        c->placed++;
+        int found = -1;
+        for (size_t t = 0; t < c->nchosen && found != 0; t++)
+            found = address_in(m, c, &c->as[(k + t) % c->nchosen], cc[i], &seen, &m->src[i]);
+        if (found != 0) {
             snprintf(m->err, m->errlen, "no usable address for country %s in the IP data", cc[i]);
             rc = -1;
         }
         m->src[i].port = (uint16_t)rnd_range(&m->rng, 1024, 65000);
     }
     strmap_free(&seen);
-    free(nw);
+    for (size_t i = 0; i < N_COUNTRIES; i++) {
+        free(nets[i].spans);
+        free(nets[i].as);
+    }
+    free(nets);
+    free(ci);
     free(cc);
     return rc;
 }

@@ -29,6 +29,7 @@
 #define SIM_STUDY_INVITE 1007697.0
 #define SIM_STUDY_UNIFIED 153773.0
 #define SIM_STUDY_IPS 7752.0
+#define SIM_STUDY_ASNS 858.0
 #define SIM_MAX_SENSORS 250
 
 /* A small, fast, deterministic generator (splitmix64). */
@@ -52,6 +53,7 @@ typedef struct {
     uint64_t callers;       /* of which place calls */
     uint64_t crackers;      /* of which crack a password first */
     unsigned countries;     /* source countries */
+    unsigned asns;          /* source autonomous systems (as many as the IP data allows) */
 } sim_sizes;
 
 void sim_sizes_for(double scale, sim_sizes *z);

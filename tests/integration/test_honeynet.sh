@@ -114,7 +114,22 @@ wait_shipped() {
         sleep 0.5
     done
     echo "  logs: $(total_lines) lines, database: $(db_rows) events"
+    diagnose
     return 1
+}
+# diagnose: what each shipper is doing, for a failure that happens once in many runs
+diagnose() {
+    local i
+    for i in 1 2 3; do
+        echo "  --- sensor $i: log $(wc -l <"$WORK/s$i/events.jsonl") lines; state: $(cat "$WORK/s$i/events.jsonl.ship" 2>/dev/null)"
+        tail -n 4 "$WORK/s$i/sensor.err" "$WORK/s$i/sensor2.err" 2>/dev/null | sed 's/^/  /'
+    done
+    echo "  --- sipsnare processes (pid ppid state wchan):"
+    ps -eo pid,ppid,stat,wchan:32,args | grep '[s]ipsnare' | sed 's/^/  /'
+    echo "  --- PostgreSQL sessions:"
+    pg_psql -Atc "SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 80)
+                  FROM pg_stat_activity WHERE datname = 'sipsnare'" 2>&1 | sed 's/^/  /'
+    echo "  --- PostgreSQL log:"; tail -n 15 "$PG_DIR/server.log" 2>/dev/null | sed 's/^/  /'
 }
 
 # ---- phase 1: the four steps of an attack, PostgreSQL up ---------------------------

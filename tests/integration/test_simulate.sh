@@ -34,6 +34,12 @@ for line in open(sys.argv[1]):
         sys.exit(1)
 PY
 
+check "simulate: as many ASes as planned (40: one per country at this size)" python3 - a.jsonl.truth.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+sys.exit(0 if s["unique_asns"] == 40 and s["unique_countries"] == 40 else 1)
+PY
+
 "$SIPSNARE" ingest --db x.db a.jsonl >ingest.out 2>&1
 check "ingest of the simulated events" test $? -eq 0
 "$SIPSNARE" report --db x.db --format json --top 0 -o report.json 2>report.err

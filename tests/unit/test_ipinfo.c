@@ -298,6 +298,67 @@ static void test_sample(void)
     ipdb_free(db);
 }
 
+/* ipdb_country_ranges4: the country's ranges with their AS, which the
+ * lookup confirms. */
+struct ranges_seen {
+    const ipdb *db;
+    const char *cc;
+    long n, with_asn, confirmed;
+    uint64_t size;
+    uint32_t last_start;
+    int ordered;
+};
+
+static void on_range(void *arg, uint32_t start, uint32_t end, uint32_t asn)
+{
+    struct ranges_seen *r = arg;
+    if (r->n > 0 && start < r->last_start)
+        r->ordered = 0;
+    r->last_start = start;
+    r->n++;
+    r->size += (uint64_t)(end - start) + 1;
+    if (!asn)
+        return;
+    r->with_asn++;
+    an_ip ip = {.family = 4};
+    ip.bytes[0] = (uint8_t)(start >> 24);
+    ip.bytes[1] = (uint8_t)(start >> 16);
+    ip.bytes[2] = (uint8_t)(start >> 8);
+    ip.bytes[3] = (uint8_t)start;
+    ipinfo i;
+    if (ipdb_lookup(r->db, &ip, &i) == 0 && strcmp(i.country, r->cc) == 0 && i.asn == asn)
+        r->confirmed++;
+}
+
+static void test_country_ranges(void)
+{
+    ipdb *db = ipdb_new();
+    char err[256];
+    CHECK(ipdb_add_default(db, err, sizeof err) == 2);
+    static const char *const cc[] = {"US", "CN", "BR", "PS"};
+    for (size_t c = 0; c < sizeof cc / sizeof cc[0]; c++) {
+        struct ranges_seen r = {.db = db, .cc = cc[c], .ordered = 1};
+        long n = ipdb_country_ranges4(db, cc[c], on_range, &r);
+        CHECK(n > 0);
+        CHECK_INT(n, r.n);
+        CHECK(r.ordered);
+        CHECK(r.with_asn * 10 >= r.n * 8);          /* most ranges have their AS (US 87%) */
+        CHECK_INT(r.confirmed, r.with_asn);         /* and the lookup agrees */
+        /* ipdb_sample_country counts the same addresses: r wraps at their total */
+        an_ip last;
+        CHECK_INT(ipdb_sample_country(db, cc[c], r.size - 1, &last), 0);
+        an_ip wrapped;
+        CHECK_INT(ipdb_sample_country(db, cc[c], r.size * 2 + 5, &wrapped), 0);
+        an_ip five;
+        CHECK_INT(ipdb_sample_country(db, cc[c], 5, &five), 0);
+        CHECK(memcmp(&wrapped, &five, sizeof five) == 0);  /* modulo the same total */
+    }
+    struct ranges_seen none = {.db = db, .cc = "XX", .ordered = 1};
+    CHECK_INT(ipdb_country_ranges4(db, "XX", on_range, &none), 0);
+    CHECK_INT(ipdb_country_ranges4(db, "usa", on_range, &none), -1);
+    ipdb_free(db);
+}
+
 static void setup(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/sipsnare-ipinfo.XXXXXX");
@@ -318,4 +379,5 @@ CHECK_MAIN("test_ipinfo",
     {"MaxMind DB", test_mmdb},
     {"snapshot in data/ipdb", test_snapshot},
     {"sampling a country", test_sample},
+    {"a country's ranges with their AS", test_country_ranges},
     {"cleanup", cleanup})

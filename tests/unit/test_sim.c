@@ -46,12 +46,16 @@ static void test_sizes(void)
     CHECK_INT(z.calls, 153773);
     CHECK_INT(z.ips, 7752);
     CHECK_INT(z.countries, 83);
+    CHECK_INT(z.asns, 858);
     CHECK(z.callers >= 40 && z.callers < z.ips);
     CHECK(z.crackers >= 2 && z.crackers < z.callers);
     sim_sizes_for(0.001, &z);
     CHECK_INT(z.registers, 64250);
     CHECK_INT(z.calls, 154);
     CHECK_INT(z.ips, 245);          /* 7752 x sqrt(0.001) */
+    CHECK_INT(z.asns, 81);          /* 27 in proportion, but one per country at least */
+    sim_sizes_for(0.02, &z);
+    CHECK_INT(z.asns, 121);         /* 1096 sources x 858 / 7752 */
     sim_sizes_for(1e-6, &z);
     CHECK(z.ips >= 120 && z.calls >= 40 && z.callers >= 40);
 }
