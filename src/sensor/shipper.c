@@ -21,6 +21,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -653,7 +654,14 @@ int shipper_run(shipper *sh, volatile sig_atomic_t *stop, pid_t parent)
     return 0;
 }
 
-/* ---- the child of `sipsnare run` ------------------------------------------------ */
+/* ---- the children of `sipsnare run` -------------------------------------------- */
+
+/* Exit status of a shipper that cannot work at all (its state or log cannot
+ * be opened, the user does not exist): starting it again would fail again. */
+enum { SHIP_EXIT_CANNOT = 3 };
+/* A shipper that dies is started again after 1, 2, 4 ... up to this many
+ * seconds; one that ran this long before dying starts the count over. */
+enum { SHIP_RESTART_MAX_S = 60 };
 
 static volatile sig_atomic_t child_stop;
 
@@ -663,12 +671,109 @@ static void on_child_signal(int sig)
     child_stop = 1;
 }
 
+/* The shipper: opens the log and state while privileged, drops to the
+ * sensor's user, ships until told to stop or its supervisor is gone. */
+static void run_shipper(const struct sensor_config *cfg, pid_t supervisor)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != supervisor)
+        _exit(0);
+    shipper_opts o = {.target = cfg->store.target, .log_path = cfg->log_path,
+                      .state_path = cfg->store.state_path, .batch = cfg->store.batch,
+                      .retry_max_s = cfg->store.retry_max_s, .wait_lock = true};
+    char err[PATH_MAX + 256];
+    /* opened while still privileged: a log created by root stays readable */
+    shipper *sh = shipper_new(&o, err, sizeof err);
+    if (!sh) {
+        if (child_stop)
+            _exit(0);
+        fprintf(stderr, "sipsnare ship: %s; not shipping (events stay in %s)\n", err, cfg->log_path);
+        _exit(SHIP_EXIT_CANNOT);
+    }
+    if (privdrop_to_user(cfg->user, err, sizeof err) != 0) {
+        fprintf(stderr, "sipsnare ship: %s\n", err);
+        shipper_free(sh);
+        _exit(SHIP_EXIT_CANNOT);
+    }
+    /* changing credentials cleared the parent-death signal: set it again */
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != supervisor)
+        child_stop = 1;
+    shipper_run(sh, &child_stop, supervisor);
+    shipper_stats s;
+    shipper_get_stats(sh, &s);
+    fprintf(stderr, "sipsnare ship: stopped: %llu lines, %llu events added, %llu duplicates, "
+                    "%llu bad lines, %llu store errors\n",
+            (unsigned long long)s.lines, (unsigned long long)s.added,
+            (unsigned long long)s.duplicates, (unsigned long long)s.bad,
+            (unsigned long long)s.store_errors);
+    shipper_free(sh);
+    _exit(0);
+}
+
+/* Waits for the shipper, looking every 100 ms whether to pass a stop on
+ * (asked for, or the sensor is gone): no signal can slip in between a
+ * look and a blocking wait. */
+static int wait_shipper(pid_t pid, pid_t sensor)
+{
+    int status = 0, passed_on = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR))
+            return status;
+        if ((child_stop || getppid() != sensor) && !passed_on) {
+            kill(pid, SIGTERM);
+            passed_on = 1;
+        }
+        struct timespec t = {.tv_sec = 0, .tv_nsec = 100000000L};
+        nanosleep(&t, NULL);
+    }
+}
+
+/* The supervisor: starts the shipper, and again whenever it dies (a crash,
+ * the kernel's OOM killer, a stray kill) while the sensor runs, with
+ * backoff. It reads nothing from the network, the log or the store; it
+ * keeps the sensor's start-up privileges only so that a new shipper can
+ * open the log as the first one did (docs/THREAT-MODEL.md). */
+static void supervise(const struct sensor_config *cfg, pid_t sensor)
+{
+    unsigned backoff = 1;
+    for (;;) {
+        time_t started = time(NULL);
+        pid_t pid = fork();
+        if (pid == 0)
+            run_shipper(cfg, getppid());
+        if (pid < 0) {
+            fprintf(stderr, "sipsnare ship: cannot start the shipper: %s; retrying in %u s\n",
+                    strerror(errno), backoff);
+        } else {
+            int status = wait_shipper(pid, sensor);
+            if (child_stop || getppid() != sensor)
+                _exit(0);
+            if (WIFEXITED(status) &&
+                (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == SHIP_EXIT_CANNOT))
+                _exit(0);   /* its own stop, or it cannot work: said why */
+            if (time(NULL) - started >= SHIP_RESTART_MAX_S)
+                backoff = 1;
+            char why[48];
+            if (WIFSIGNALED(status))
+                snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(status));
+            else
+                snprintf(why, sizeof why, "exit status %d", WEXITSTATUS(status));
+            fprintf(stderr, "sipsnare ship: the shipper died (%s); a new one in %u s resumes "
+                            "at the saved offset\n", why, backoff);
+        }
+        nap(backoff * 1000, &child_stop);
+        if (child_stop || getppid() != sensor)
+            _exit(0);
+        backoff = backoff * 2 > SHIP_RESTART_MAX_S ? SHIP_RESTART_MAX_S : backoff * 2;
+    }
+}
+
 pid_t shipper_spawn(const struct sensor_config *cfg)
 {
     if (!cfg->store.enabled)
         return 0;
-    pid_t parent = getpid();
-    /* no zombie if the shipper ends first: the sensor never waits for it */
+    pid_t sensor = getpid();
+    /* no zombie if the supervisor ends first: the sensor never waits for it */
     signal(SIGCHLD, SIG_IGN);
     fflush(NULL);
     pid_t pid = fork();
@@ -680,7 +785,7 @@ pid_t shipper_spawn(const struct sensor_config *cfg)
     if (pid > 0)
         return pid;
 
-    /* The child: nothing of the sensor's (sockets, the log's write end). */
+    /* The supervisor: nothing of the sensor's (sockets, the log's write end). */
     close_range(3, ~0U, 0);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -691,36 +796,8 @@ pid_t shipper_spawn(const struct sensor_config *cfg)
     signal(SIGHUP, SIG_IGN);           /* `kill -HUP $(pidof sipsnare)` is for the sensor */
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != sensor)
         _exit(0);
-
-    shipper_opts o = {.target = cfg->store.target, .log_path = cfg->log_path,
-                      .state_path = cfg->store.state_path, .batch = cfg->store.batch,
-                      .retry_max_s = cfg->store.retry_max_s, .wait_lock = true};
-    char err[PATH_MAX + 256];
-    /* opened while still privileged: a log created by root stays readable */
-    shipper *sh = shipper_new(&o, err, sizeof err);
-    if (!sh) {
-        if (!child_stop)
-            fprintf(stderr, "sipsnare ship: %s; not shipping (events stay in %s)\n", err, cfg->log_path);
-        _exit(1);
-    }
-    if (privdrop_to_user(cfg->user, err, sizeof err) != 0) {
-        fprintf(stderr, "sipsnare ship: %s\n", err);
-        shipper_free(sh);
-        _exit(1);
-    }
-    /* changing credentials cleared the parent-death signal: set it again */
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
-        child_stop = 1;
-    shipper_run(sh, &child_stop, parent);
-    shipper_stats s;
-    shipper_get_stats(sh, &s);
-    fprintf(stderr, "sipsnare ship: stopped: %llu lines, %llu events added, %llu duplicates, "
-                    "%llu bad lines, %llu store errors\n",
-            (unsigned long long)s.lines, (unsigned long long)s.added,
-            (unsigned long long)s.duplicates, (unsigned long long)s.bad,
-            (unsigned long long)s.store_errors);
-    shipper_free(sh);
+    supervise(cfg, sensor);
     _exit(0);
 }

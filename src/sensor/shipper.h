@@ -88,14 +88,16 @@ int shipper_state_path(const shipper_opts *opts, char *out, size_t cap);
 void shipper_redact(const char *target, char *out, size_t cap);
 
 /*
- * `sipsnare run`: when cfg has [store], forks the shipper as a child process
- * (before the caller installs its seccomp filter: the shipper must connect).
- * The child closes every inherited descriptor but stdin/stdout/stderr,
- * opens the log, drops to user (privdrop_to_user: no_new_privs), exits when
- * the parent does (PR_SET_PDEATHSIG, getppid) and never returns. The parent
- * gets the child's pid, 0 when [store] is off, -1 if fork failed (reason
- * on stderr; the sensor goes on, its log keeps everything). Children are
- * reaped automatically (SIGCHLD ignored in the parent).
+ * `sipsnare run`: when cfg has [store], forks a supervisor (before the
+ * caller installs its seccomp filter: the shipper must connect, the
+ * supervisor fork). It closes every inherited descriptor but
+ * stdin/stdout/stderr and runs the shipper as its own child, again after
+ * 1, 2, 4 ... 60 s whenever it dies; the shipper opens the log, drops to
+ * user (privdrop_to_user: no_new_privs) and ships. Both end when the sensor
+ * does (PR_SET_PDEATHSIG, getppid) and never return. The caller gets the
+ * supervisor's pid, 0 when [store] is off, -1 if fork failed (reason on
+ * stderr; the sensor goes on, its log keeps everything). The supervisor is
+ * reaped automatically (SIGCHLD ignored in the caller).
  */
 pid_t shipper_spawn(const struct sensor_config *cfg);
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# A database whose network goes silent (docs/HONEYNET.md, "Credentials"): a
+# A database whose network goes silent (docs/HONEYNET.md, "Credentials"), and
+# a shipper that dies (docs/HONEYNET.md, "Failure behaviour"): a
 # sensor ships over TCP to a private PostgreSQL while sipload keeps it busy;
 # then nftables drops every packet to and from the database's port, the way
 # a firewall that lost its state or a cut link does (no RST, no ICMP). The
 # shipper must notice within its default TCP timeouts (tcp_user_timeout 60 s,
 # connect_timeout 10 s), report it and retry, and once the packets flow
 # again deliver every event exactly once. Without those defaults a blocked
-# COPY waits for the kernel's ~15 minutes of retransmissions.
+# COPY waits for the kernel's ~15 minutes of retransmissions. Then the
+# shipper is killed (-9): its supervisor starts a new one, which resumes at
+# the saved offset.
 # Runs in a network namespace of its own (the nft rule and PostgreSQL live
 # there); needs root. PostgreSQL missing is a failure, not a skip.
 if [ -z "${SIPSNARE_IN_NETNS:-}" ]; then
@@ -90,6 +93,19 @@ check "sipload was answered through the outage ($(cat "$WORK/sipload.out"))" \
 sleep 1
 check "caught up: database = log ($(lines) lines; $rows_down when the packets stopped)" \
     wait_for 120 shipped
+
+# ---- a shipper that dies is started again by its supervisor --------------------------
+sup=$(pgrep -P "$SENSOR_PID" | head -n 1)
+shp=$(pgrep -P "$sup" | head -n 1)
+check "the sensor's child supervises the shipper ($sup -> $shp)" test -n "$sup" -a -n "$shp"
+kill -KILL "$shp"
+"$LOAD" -t "127.0.0.1:$PORT" -r 400 -n 2000 -s 8 -g 0 -T crash >"$WORK/sipload2.out" 2>&1
+check "the supervisor reported the shipper's death" \
+    wait_for 10 said "the shipper died (killed by signal 9)"
+check "a new shipper delivered what came after (database = log, $(lines) lines)" wait_for 30 shipped
+new=$(pgrep -P "$sup" | head -n 1)
+check "the new shipper is another process ($shp -> $new)" test -n "$new" -a "$new" != "$shp"
+
 pg_psql -At -F'|' -c "SELECT run, seq FROM events_v" | sort >"$WORK/from-db.txt"
 python3 -c 'import json, sys
 for line in open(sys.argv[1], encoding="utf-8"):
