@@ -18,6 +18,14 @@ typedef struct {
     uint8_t bytes[16];
 } an_ip;
 
+/* The IPv4 address v (host order) as an an_ip. */
+static inline an_ip an_ip_v4(uint32_t v)
+{
+    an_ip a = {.family = 4, .bytes = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+                                      (uint8_t)v}};
+    return a;
+}
+
 /* Digest outcome (docs/EVENTS.md, auth_outcome). */
 typedef enum {
     AN_AUTH_UNSET = 0,        /* the persona did not handle the request */

@@ -915,12 +915,7 @@ int ipdb_sample_country(const ipdb *db, const char *country, uint64_t r, an_ip *
                 a++;
             else if ((a & 0xff) == 0xff && a > g->start)
                 a--;
-            memset(out, 0, sizeof *out);
-            out->family = 4;
-            out->bytes[0] = (uint8_t)(a >> 24);
-            out->bytes[1] = (uint8_t)(a >> 16);
-            out->bytes[2] = (uint8_t)(a >> 8);
-            out->bytes[3] = (uint8_t)a;
+            *out = an_ip_v4(a);
             return 0;
         }
     }

@@ -516,11 +516,7 @@ static int address_in(sim *m, const country_nets *c, as_pool *p, const char *cc,
         }
         if ((v & 0xff) == 0 || (v & 0xff) == 0xff)
             continue;
-        an_ip a = {.family = 4};
-        a.bytes[0] = (uint8_t)(v >> 24);
-        a.bytes[1] = (uint8_t)(v >> 16);
-        a.bytes[2] = (uint8_t)(v >> 8);
-        a.bytes[3] = (uint8_t)v;
+        an_ip a = an_ip_v4(v);
         ipinfo info;
         if (ipdb_lookup(m->ip, &a, &info) != 0 || strcmp(info.country, cc) != 0 ||
             info.asn != p->asn)

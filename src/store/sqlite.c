@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "store/dimcache.h"
+#include "store/scan.h"
 #include "store/seqset.h"
 #include "store/store_int.h"
 
@@ -929,25 +930,6 @@ static int sq_ready(store *st)
  * whole report 6.5 s through events_v, 4.7 s this way (docs/STORE.md).
  */
 
-/* One dimension table in memory: vals[id] for 1 <= id <= max_id. */
-typedef struct {
-    store_str *vals;
-    int64_t max_id;
-    char *text;
-} dim_values;
-
-enum {
-    SCAN_DIM_MAX_ID = 1 << 26,        /* larger tables: the generic query */
-    SCAN_DIM_MAX_BYTES = 1 << 29,
-};
-
-static void dim_values_free(dim_values *dv)
-{
-    free(dv->vals);
-    free(dv->text);
-    memset(dv, 0, sizeof *dv);
-}
-
 /* 1: loaded; 0: too large for memory (use the query); -1: error. */
 static int dim_values_load(store *st, sq *s, enum store_dim d, dim_values *dv)
 {
@@ -964,29 +946,16 @@ static int dim_values_load(store *st, sq *s, enum store_dim d, dim_values *dv)
         bytes = sqlite3_column_int64(q, 1);
     }
     sqlite3_finalize(q);
-    if (max_id < 0 || max_id > SCAN_DIM_MAX_ID || bytes < 0 || bytes > SCAN_DIM_MAX_BYTES)
-        return 0;
-    dv->max_id = max_id;
-    dv->vals = calloc((size_t)max_id + 1, sizeof *dv->vals);
-    dv->text = malloc((size_t)bytes + (size_t)max_id + 1);
-    if (!dv->vals || !dv->text)
-        return store_fail(st, "out of memory");
+    int r = dim_values_alloc(dv, max_id, bytes);
+    if (r <= 0)
+        return r < 0 ? store_fail(st, "out of memory") : 0;
     snprintf(sql, sizeof sql, "SELECT %s, value FROM %s", id, t);
     if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
         return sq_fail(st, s, t);
-    size_t used = 0, cap = (size_t)bytes + (size_t)max_id + 1;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t i = sqlite3_column_int64(q, 0);
-        const char *v = (const char *)sqlite3_column_text(q, 1);
-        size_t n = (size_t)sqlite3_column_bytes(q, 1);
-        if (i < 1 || i > max_id || !v || n + 1 > cap - used)
-            continue;   /* changed since the count: a loader is adding rows */
-        memcpy(dv->text + used, v, n);
-        dv->text[used + n] = '\0';
-        dv->vals[i] = (store_str){dv->text + used, n};
-        used += n + 1;
-    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        dim_values_put(dv, sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
+                       (size_t)sqlite3_column_bytes(q, 1));
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? 1 : sq_fail(st, s, t);
 }
@@ -1006,28 +975,8 @@ static int64_t scan_int(sqlite3_stmt *q, int col)
  * after the arrays were read) is absent. */
 static store_str scan_dim(sqlite3_stmt *q, int col, const dim_values *dv, int64_t *key)
 {
-    if (sqlite3_column_type(q, col) == SQLITE_NULL) {
-        if (key)
-            *key = 1;
-        return STORE_STR_NULL;
-    }
-    int64_t id = sqlite3_column_int64(q, col);
-    if (key)
-        *key = id + 1;
-    return id >= 1 && id <= dv->max_id ? dv->vals[id] : STORE_STR_NULL;
+    return dim_value(dv, scan_int(q, col), key);
 }
-
-/* The dimensions a lean event reads. */
-static const enum store_dim SCAN_DIMS[] = {
-    DIM_SENSORS, DIM_RUNS, DIM_KINDS, DIM_TRANSPORTS, DIM_IPS, DIM_METHODS,
-    DIM_USERS, DIM_AGENTS, DIM_OUTCOMES, DIM_WARNINGS,
-};
-
-static const char SCAN_COLUMNS[] =
-    "event_id, ts, sensor_id, run_id, seq, kind_id, transport_id, src_ip_id, src_port, "
-    "dst_port, method_id, ruri_user_id, from_user_id, from_tag, to_user_id, contact_user_id, "
-    "call_id, cseq, ua_id, auth_user_id, auth_outcome_id, response, answered, dial_external, "
-    "extension_known, warnings_id, status, len, suppressed, truncated";
 
 /* One row of SCAN_COLUMNS into e (strings: the arrays' or the row's). */
 static void scan_row(sqlite3_stmt *q, const dim_values *dv, store_event *e)
@@ -1223,8 +1172,8 @@ static int sq_scan(store *st, const store_filter *f, store_event_fn fn, void *ar
      * the arrays and the rows see the same store */
     if (sq_exec(st, "SAVEPOINT scan") != 0)
         return -1;
-    for (size_t i = 0; i < sizeof SCAN_DIMS / sizeof SCAN_DIMS[0]; i++) {
-        rc = dim_values_load(st, s, SCAN_DIMS[i], &dv[SCAN_DIMS[i]]);
+    for (size_t i = 0; i < scan_ndims; i++) {
+        rc = dim_values_load(st, s, scan_dims[i], &dv[scan_dims[i]]);
         if (rc <= 0) {
             ret = rc < 0 ? -1 : 1;   /* too large: the caller's query instead */
             goto out;

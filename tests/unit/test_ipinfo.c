@@ -320,11 +320,7 @@ static void on_range(void *arg, uint32_t start, uint32_t end, uint32_t asn)
     if (!asn)
         return;
     r->with_asn++;
-    an_ip ip = {.family = 4};
-    ip.bytes[0] = (uint8_t)(start >> 24);
-    ip.bytes[1] = (uint8_t)(start >> 16);
-    ip.bytes[2] = (uint8_t)(start >> 8);
-    ip.bytes[3] = (uint8_t)start;
+    an_ip ip = an_ip_v4(start);
     ipinfo i;
     if (ipdb_lookup(r->db, &ip, &i) == 0 && strcmp(i.country, r->cc) == 0 && i.asn == asn)
         r->confirmed++;
