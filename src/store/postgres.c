@@ -1188,7 +1188,7 @@ static int part_row(void *arg, int ncols, const char *const *names, const char *
 {
     (void)names;
     day_parts *p = arg;
-    const char *n = ncols == 1 ? v[0] : NULL;
+    const char *n = ncols == 2 && v[1] && v[1][0] == 't' ? v[0] : NULL;   /* and readable */
     int y = 0, m = 0, d = 0;
     if (!n || strlen(n) != 16 || strncmp(n, "events_p", 8) != 0 ||
         strspn(n + 8, "0123456789") != 8 || sscanf(n + 8, "%4d%2d%2d", &y, &m, &d) != 3) {
@@ -1249,6 +1249,26 @@ static int scan_table(store *st, pg *g, const char *table, const store_filter *f
     return ret;
 }
 
+static int bool_row(void *arg, int ncols, const char *const *names, const char *const *v)
+{
+    (void)names;
+    *(int *)arg = ncols == 1 && v[0] && v[0][0] == 't';
+    return 0;
+}
+
+/* Whether this role may read events and the dimension tables themselves. */
+static int tables_readable(store *st, int *yes)
+{
+    char sql[1024];
+    int n = snprintf(sql, sizeof sql, "SELECT has_table_privilege('events', 'SELECT')");
+    for (size_t i = 0; i < scan_ndims && n > 0 && (size_t)n < sizeof sql; i++)
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND has_table_privilege('%s', 'SELECT')",
+                      store_dims[scan_dims[i]].table);
+    if (n <= 0 || (size_t)n >= sizeof sql)
+        return store_fail(st, "scan: query too long");
+    return pg_query(st, sql, NULL, 0, bool_row, yes);
+}
+
 static int pg_scan(store *st, const store_filter *f, store_event_fn fn, void *arg)
 {
     pg *g = st->impl;
@@ -1262,6 +1282,11 @@ static int pg_scan(store *st, const store_filter *f, store_event_fn fn, void *ar
     int ret = 0;
     if (pg_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") != 0)
         return -1;
+    int readable = 0;
+    if (tables_readable(st, &readable) != 0)
+        ret = -1;
+    else if (!readable)
+        ret = 1;   /* a role with the views only (docs/HONEYNET.md): the query */
     for (size_t i = 0; i < scan_ndims && ret == 0; i++) {
         int r = pg_dim_load(st, g, scan_dims[i], &dv[scan_dims[i]]);
         if (r <= 0)
@@ -1276,8 +1301,9 @@ static int pg_scan(store *st, const store_filter *f, store_event_fn fn, void *ar
      * disjoint, so their concatenation is in order. */
     day_parts parts = {0};
     if (ret == 0 &&
-        pg_query(st, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                     "WHERE i.inhparent = 'events'::regclass", NULL, 0, part_row, &parts) != 0)
+        pg_query(st, "SELECT c.relname, has_table_privilege(c.oid, 'SELECT') FROM pg_inherits i "
+                     "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass",
+                     NULL, 0, part_row, &parts) != 0)
         ret = -1;
     if (ret == 0 && parts.nomem)
         ret = store_fail(st, "out of memory");

@@ -139,6 +139,23 @@ sq=$(sqlite3 "$WORK/bad.db" "SELECT eventid, ts_ms, sensor, run, seq, src_ip, co
 pg=$(pg_psql -At -F'|' -c "SELECT eventid, ts_ms, sensor, run, seq, src_ip, coalesce(user_agent, '<null>'), coalesce(reason, '') FROM events_v WHERE sensor IN ('hp-sp-01', 'imported') ORDER BY ts_ms, seq")
 check "the same rows in both back ends (mixed.jsonl)" test "$sq" = "$pg"
 
+# An analyst's role (docs/HONEYNET.md) may read, not write: with SELECT on the
+# view only, reports go through events_v; with the tables too, through the
+# lean scan. Both give the owner's report.
+report_of() {
+    SOURCE_DATE_EPOCH=1767225600 "$SIPSNARE" report --db "$1" --format json --top 0 -o - \
+        2>"$WORK/report.err" | grep -v '"scope"'
+}
+AURL=${PG_URL/sipsnare@/analyst@}
+pg_psql -qc "CREATE ROLE analyst LOGIN; GRANT SELECT ON events_v, schema_version TO analyst" >/dev/null 2>&1
+owner=$(report_of "$PG_URL")
+check "the owner's report" grep -q '"unique_asns"' <<<"$owner"
+check "an analyst with the view only gets the owner's report" test "$(report_of "$AURL")" = "$owner"
+pg_psql -qc "GRANT SELECT ON ALL TABLES IN SCHEMA public TO analyst" >/dev/null 2>&1
+check "an analyst with the tables gets the owner's report" test "$(report_of "$AURL")" = "$owner"
+check "an analyst cannot write" \
+    bash -c '! psql "$1" -qc "INSERT INTO sensors (value) VALUES (\$\$x\$\$)" >/dev/null 2>&1' _ "$AURL"
+
 # the C interface's cases on PostgreSQL (they empty the database: last)
 unit=$(dirname "$SIPSNARE")/tests/test_store
 if [ -x "$unit" ]; then
