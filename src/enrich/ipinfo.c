@@ -861,7 +861,7 @@ int ipdb_lookup_text(const ipdb *db, const char *ip, ipinfo *out)
 }
 
 /* ------------------------------------------------------------------------
- * Sampling (simulated sources)
+ * A country's ranges (simulated sources)
  * ------------------------------------------------------------------------ */
 
 long ipdb_country_ranges4(const ipdb *db, const char *country, ipdb_range4_fn fn, void *arg)
@@ -882,42 +882,4 @@ long ipdb_country_ranges4(const ipdb *db, const char *country, ipdb_range4_fn fn
         }
     }
     return n;
-}
-
-int ipdb_sample_country(const ipdb *db, const char *country, uint64_t r, an_ip *out)
-{
-    if (!country || !is_cc(country, strlen(country)))
-        return -1;
-    uint32_t cc = cc_pack(country);
-    uint64_t total = 0;
-    for (size_t i = 0; i < db->n; i++) {
-        const struct table *t = &db->src[i].country;
-        for (size_t k = 0; k < t->n4; k++)
-            if (t->v4[k].val == cc)
-                total += (uint64_t)(t->v4[k].end - t->v4[k].start) + 1;
-    }
-    if (total == 0)
-        return -1;
-    uint64_t off = r % total;
-    for (size_t i = 0; i < db->n; i++) {
-        const struct table *t = &db->src[i].country;
-        for (size_t k = 0; k < t->n4; k++) {
-            const struct r4 *g = &t->v4[k];
-            if (g->val != cc)
-                continue;
-            uint64_t size = (uint64_t)(g->end - g->start) + 1;
-            if (off >= size) {
-                off -= size;
-                continue;
-            }
-            uint32_t a = g->start + (uint32_t)off;
-            if ((a & 0xff) == 0 && a < g->end)
-                a++;
-            else if ((a & 0xff) == 0xff && a > g->start)
-                a--;
-            *out = an_ip_v4(a);
-            return 0;
-        }
-    }
-    return -1;
 }

@@ -65,14 +65,6 @@ size_t ipdb_source_ranges(const ipdb *db, size_t i);
 int ipdb_lookup(const ipdb *db, const an_ip *ip, ipinfo *out);
 int ipdb_lookup_text(const ipdb *db, const char *ip, ipinfo *out);
 
-/* An IPv4 address of country (ISO alpha-2) from the range sources: the
- * r-th address (modulo their total size) of the ranges marked with that
- * country, in source and address order, moved off .0 and .255 when the
- * range allows. Where ranges overlap a more specific range may say
- * otherwise: check with ipdb_lookup(). For simulated traffic
- * (src/sim/). Returns 0, or -1 when no range has the country. */
-int ipdb_sample_country(const ipdb *db, const char *country, uint64_t r, an_ip *out);
-
 /* Calls fn for each IPv4 range of the range sources marked with country,
  * in source and address order, with the ASN that the same source gives its
  * first address (0 when it has none). For simulated traffic that must

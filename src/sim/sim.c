@@ -445,6 +445,15 @@ static int load_country_nets(sim *m, const char *cc, country_nets *c)
     return 0;
 }
 
+static void free_nets(country_nets *nets)
+{
+    for (size_t i = 0; i < N_COUNTRIES; i++) {
+        free(nets[i].spans);
+        free(nets[i].as);
+    }
+    free(nets);
+}
+
 typedef struct {
     double key;
     as_pool as;
@@ -591,17 +600,25 @@ static int make_sources(sim *m, const sim_sizes *z)
         free(cc);
         return -1;
     }
-    /* The countries in use: the first z->countries that the IP data has. */
+    /* The countries in use: the first z->countries whose networks (with
+     * their ASes) the IP data has. */
     const char *use[N_COUNTRIES];
-    unsigned nuse = 0;
-    for (size_t i = 0; i < N_COUNTRIES && nuse < z->countries; i++) {
-        an_ip a;
-        if (ipdb_sample_country(m->ip, COUNTRIES[i], 1, &a) == 0)
+    unsigned nuse = 0, use_idx[N_COUNTRIES];
+    for (unsigned i = 0; i < N_COUNTRIES && nuse < z->countries; i++) {
+        if (load_country_nets(m, COUNTRIES[i], &nets[i]) != 0) {
+            snprintf(m->err, m->errlen, "cannot load the networks of %s", COUNTRIES[i]);
+            free_nets(nets);
+            free(cc);
+            return -1;
+        }
+        if (nets[i].nas > 0) {
+            use_idx[nuse] = i;
             use[nuse++] = COUNTRIES[i];
+        }
     }
     if (nuse < 2) {
         snprintf(m->err, m->errlen, "the IP data knows too few of the model's countries");
-        free(nets);
+        free_nets(nets);
         free(cc);
         return -1;
     }
@@ -653,18 +670,9 @@ static int make_sources(sim *m, const sim_sizes *z)
     }
     /* Networks: the country of each source, its ASes, and how many of them
      * the run uses (z->asns in all), then an address in one of them. */
-    unsigned *ci = calloc(m->nsrc, sizeof *ci), use_idx[N_COUNTRIES];
+    unsigned *ci = calloc(m->nsrc, sizeof *ci);
     size_t q[N_COUNTRIES];
     int rc = ci ? 0 : -1;
-    for (unsigned u = 0; u < nuse && rc == 0; u++) {
-        use_idx[u] = 0;
-        while (strcmp(COUNTRIES[use_idx[u]], use[u]) != 0)
-            use_idx[u]++;
-        if (load_country_nets(m, use[u], &nets[use_idx[u]]) != 0) {
-            snprintf(m->err, m->errlen, "cannot load the networks of %s", use[u]);
-            rc = -1;
-        }
-    }
     for (size_t i = 0; i < m->nsrc && rc == 0; i++) {
         ci[i] = 0;
         while (ci[i] < N_COUNTRIES && strcmp(COUNTRIES[ci[i]], cc[i]) != 0)
@@ -698,11 +706,7 @@ static int make_sources(sim *m, const sim_sizes *z)
         m->src[i].port = (uint16_t)rnd_range(&m->rng, 1024, 65000);
     }
     strmap_free(&seen);
-    for (size_t i = 0; i < N_COUNTRIES; i++) {
-        free(nets[i].spans);
-        free(nets[i].as);
-    }
-    free(nets);
+    free_nets(nets);
     free(ci);
     free(cc);
     return rc;

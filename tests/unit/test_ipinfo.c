@@ -268,36 +268,6 @@ static void test_snapshot(void)
     ipdb_free(db);
 }
 
-/* ipdb_sample_country: addresses of the country that map back to it. */
-static void test_sample(void)
-{
-    ipdb *db = ipdb_new();
-    char err[256];
-    CHECK(ipdb_add_default(db, err, sizeof err) == 2);
-    static const char *const cc[] = {"US", "CN", "BR", "PS", "DE", "NL"};
-    for (size_t c = 0; c < sizeof cc / sizeof cc[0]; c++) {
-        int back = 0;
-        for (uint64_t k = 0; k < 50; k++) {
-            an_ip ip;
-            uint64_t r = k * 0x9e3779b97f4a7c15ull;
-            CHECK_INT(ipdb_sample_country(db, cc[c], r, &ip), 0);
-            CHECK_INT(ip.family, 4);
-            CHECK(ip.bytes[3] != 0 && ip.bytes[3] != 255);
-            ipinfo i;
-            if (ipdb_lookup(db, &ip, &i) == 0 && strcmp(i.country, cc[c]) == 0)
-                back++;
-            an_ip again;
-            CHECK_INT(ipdb_sample_country(db, cc[c], r, &again), 0);
-            CHECK(memcmp(&ip, &again, sizeof ip) == 0);      /* deterministic */
-        }
-        CHECK(back >= 45);          /* overlaps aside, the country maps back */
-    }
-    an_ip ip;
-    CHECK_INT(ipdb_sample_country(db, "XX", 1, &ip), -1);
-    CHECK_INT(ipdb_sample_country(db, "usa", 1, &ip), -1);
-    ipdb_free(db);
-}
-
 /* ipdb_country_ranges4: the country's ranges with their AS, which the
  * lookup confirms. */
 struct ranges_seen {
@@ -340,14 +310,7 @@ static void test_country_ranges(void)
         CHECK(r.ordered);
         CHECK(r.with_asn * 10 >= r.n * 8);          /* most ranges have their AS (US 87%) */
         CHECK_INT(r.confirmed, r.with_asn);         /* and the lookup agrees */
-        /* ipdb_sample_country counts the same addresses: r wraps at their total */
-        an_ip last;
-        CHECK_INT(ipdb_sample_country(db, cc[c], r.size - 1, &last), 0);
-        an_ip wrapped;
-        CHECK_INT(ipdb_sample_country(db, cc[c], r.size * 2 + 5, &wrapped), 0);
-        an_ip five;
-        CHECK_INT(ipdb_sample_country(db, cc[c], 5, &five), 0);
-        CHECK(memcmp(&wrapped, &five, sizeof five) == 0);  /* modulo the same total */
+        CHECK(r.size > 0);
     }
     struct ranges_seen none = {.db = db, .cc = "XX", .ordered = 1};
     CHECK_INT(ipdb_country_ranges4(db, "XX", on_range, &none), 0);
@@ -374,6 +337,5 @@ CHECK_MAIN("test_ipinfo",
     {"CSV/TSV ranges", test_ranges},
     {"MaxMind DB", test_mmdb},
     {"snapshot in data/ipdb", test_snapshot},
-    {"sampling a country", test_sample},
     {"a country's ranges with their AS", test_country_ranges},
     {"cleanup", cleanup})
