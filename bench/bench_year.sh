@@ -2,7 +2,8 @@
 # A year of a 50-sensor honeynet, end to end: `sipsnare simulate` at the
 # study's size (BENCH_YEAR_SCALE, default 1.0: 64M REGISTERs, 1M INVITEs),
 # `sipsnare ingest` into SQLite (and PostgreSQL when BENCH_YEAR_PG=1), and
-# `sipsnare report --format html` (every section). Each stage under
+# `sipsnare report --format html` (every section); then the same in one
+# command, `sipsnare report --ingest` (the store made again). Each stage under
 # /usr/bin/time -v: wall, CPU, peak RSS. Baseline in the same run: the
 # sqlite3 shell importing the same events as CSV (the fields the report
 # reads) and running the same top-N aggregations in plain SQL (counts by
@@ -63,6 +64,20 @@ if [ "${BENCH_YEAR_PG:-0}" = 1 ]; then
     fi
 fi
 
+# ---- the same in one command: report --ingest ---------------------------------
+# The store is made again (same path, so the report names the same store),
+# this time by `report --ingest`: the report reads while the indexes are
+# built on the other core. Its HTML must be the two-command report's.
+rm -f "$work/year.db" "$work/year.db-wal" "$work/year.db-shm"
+stage pipeline "$SIPSNARE" report --db "$work/year.db" --ingest "$ev" --format html -o "$work/report-pipe.html"
+if cmp -s "$work/report.html" "$work/report-pipe.html"; then
+    echo "   the same HTML as ingest then report"
+else
+    echo "bench_year: report --ingest wrote another HTML than ingest then report"; exit 1
+fi
+indexes=$(sqlite3 "$work/year.db" "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL")
+[ "$indexes" = 5 ] || { echo "bench_year: report --ingest left $indexes of 5 indexes"; exit 1; }
+
 # ---- baseline: the sqlite3 shell over the same events as CSV ------------------
 # The CSV (not timed) is written from the store by the sqlite3 shell: the
 # same eight fields as the JSON lines (a Python conversion of the JSON gave
@@ -118,4 +133,5 @@ echo "   cpu:  $ours_cpu s vs ${CPU[baseline]} s = $(ratio "$ours_cpu" "${CPU[ba
 echo "   ingest alone vs CSV import + SQL: $(ratio "${WALL[ingest]}" "${WALL[baseline]}")x wall"
 peak=$(( ${RSS[ingest]} > ${RSS[report]} ? ${RSS[ingest]} : ${RSS[report]} ))
 echo "   JSON lines to HTML report: $ours_wall s wall (target at scale 1.0: 300 s), peak RSS $peak MiB (target 2048)"
+echo "   in one command (report --ingest): ${WALL[pipeline]} s wall, ${CPU[pipeline]} s CPU, peak RSS ${RSS[pipeline]} MiB; $(ratio "${WALL[pipeline]}" "${WALL[baseline]}")x the baseline's wall"
 echo "   per event: simulate $(python3 -c "print('%.2f' % (${CPU[simulate]} * 1e6 / $events))") us CPU, ingest $(python3 -c "print('%.2f' % (${CPU[ingest]} * 1e6 / $events))") us, report $(python3 -c "print('%.2f' % (${CPU[report]} * 1e6 / $events))") us"

@@ -126,63 +126,12 @@ static void on_progress(void *arg, const ingest_stats *s)
     fflush(stderr);
 }
 
-int ingest_main(int argc, char **argv)
+int cli_ingest(const cli_ingest_opts *o, const char *const *files, size_t nfiles, FILE *out)
 {
-    static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"no-raw", no_argument, NULL, 'R'},
-        {"max-errors", required_argument, NULL, 'm'},
-        {"sensor", required_argument, NULL, 'S'},
-        {"year", required_argument, NULL, 'Y'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *db = DEFAULT_DB;
-    const char *sensor = NULL;
-    int year = 0;
-    ui u = {.max_errors = 20};
-    ingest_opts opts = {.keep_raw = true, .bad_line = on_bad_line, .progress = on_progress,
-                        .arg = &u};
-    int c;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'R': opts.keep_raw = false; break;
-        case 'S':
-            if (*optarg == '\0') {
-                fprintf(stderr, "sipsnare ingest: --sensor: empty name\n");
-                return 2;
-            }
-            sensor = optarg;
-            break;
-        case 'Y': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || v < 1970 || v > 9999) {
-                fprintf(stderr, "sipsnare ingest: --year: a year from 1970: %s\n", optarg);
-                return 2;
-            }
-            year = (int)v;
-            break;
-        }
-        case 'm': {
-            char *end;
-            u.max_errors = strtoul(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0') {
-                fprintf(stderr, "sipsnare ingest: --max-errors: not a number: %s\n", optarg);
-                return 2;
-            }
-            break;
-        }
-        case 'h': ingest_usage(stdout); return 0;
-        default: ingest_usage(stderr); return 2;
-        }
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "sipsnare ingest: no input file (use - for standard input)\n");
-        ingest_usage(stderr);
-        return 2;
-    }
+    const char *db = o->db, *sensor = o->sensor;
+    ui u = {.max_errors = o->max_errors};
+    ingest_opts opts = {.keep_raw = o->keep_raw, .bad_line = on_bad_line,
+                        .progress = on_progress, .arg = &u};
     /* Keep freed memory instead of giving it back at once: SQLite's page
      * cache and index sorts allocate and free hundreds of MB in turn, and
      * each trim and regrowth of the heap costs a system call and page
@@ -199,9 +148,10 @@ int ingest_main(int argc, char **argv)
         fprintf(stderr, "sipsnare ingest: %s: %s\n", db, err);
         return 1;
     }
+    if (o->defer_indexes)
+        store_defer_indexes(st);
     /* Captures apart, by their first bytes; everything else (and what
      * cannot be opened: the JSON loader says why) is JSON lines. */
-    size_t nfiles = (size_t)(argc - optind);
     const char **logs = calloc(nfiles, sizeof *logs);
     const char **caps = calloc(nfiles, sizeof *caps);
     const char **asts = calloc(nfiles, sizeof *asts);
@@ -213,7 +163,7 @@ int ingest_main(int argc, char **argv)
     }
     size_t nlogs = 0, ncaps = 0, nasts = 0;
     for (size_t i = 0; i < nfiles; i++) {
-        const char *f = argv[optind + (int)i];
+        const char *f = files[i];
         ast_format af = AST_NONE;
         if (strcmp(f, "-") != 0 && capture_sniff(f) == 1) {
             caps[ncaps++] = f;
@@ -243,7 +193,7 @@ int ingest_main(int argc, char **argv)
         if (cut)
             s.files_failed++;
         bad_packets += cs.errors;
-        printf("pcap: %s: %llu packets, %llu SIP messages (%llu requests, %llu responses, "
+        fprintf(out, "pcap: %s: %llu packets, %llu SIP messages (%llu requests, %llu responses, "
                "%llu malformed), %llu packets without SIP, %llu fragments, %llu bad packets\n",
                caps[i], (unsigned long long)cs.packets,
                (unsigned long long)(cs.requests + cs.responses + cs.malformed),
@@ -251,7 +201,7 @@ int ingest_main(int argc, char **argv)
                (unsigned long long)cs.malformed, (unsigned long long)cs.skipped,
                (unsigned long long)cs.fragments, (unsigned long long)cs.errors);
     }
-    ast_opts aopts = {.sensor = sensor, .year = year, .on_bad = on_bad_line, .arg = &u};
+    ast_opts aopts = {.sensor = sensor, .year = o->year, .on_bad = on_bad_line, .arg = &u};
     for (size_t i = 0; rc == 0 && i < nasts; i++) {
         ast_stats as;
         bool failed = false;
@@ -263,7 +213,7 @@ int ingest_main(int argc, char **argv)
         s.files++;
         if (failed)
             s.files_failed++;
-        printf("asterisk %s: %s: %llu lines, %llu events, %llu other lines, %llu bad lines\n",
+        fprintf(out, "asterisk %s: %s: %llu lines, %llu events, %llu other lines, %llu bad lines\n",
                ast_fmts[i] == AST_CDR ? "CDR" : "log", asts[i], (unsigned long long)as.lines,
                (unsigned long long)as.events, (unsigned long long)as.skipped,
                (unsigned long long)as.bad);
@@ -284,10 +234,70 @@ int ingest_main(int argc, char **argv)
     if (rc != 0)
         fprintf(stderr, "sipsnare ingest: %s: %s\n", db, err);
     uint64_t events = s.added + s.duplicates;
-    printf("ingest: %llu lines, %llu events added, %llu duplicates, %llu bad lines, "
+    fprintf(out, "ingest: %llu lines, %llu events added, %llu duplicates, %llu bad lines, "
            "%.2f s, %.0f events/s\n",
            (unsigned long long)s.lines, (unsigned long long)s.added,
            (unsigned long long)s.duplicates, (unsigned long long)s.bad, t,
            t > 0 ? (double)events / t : 0.0);
     return rc != 0 || s.files_failed ? 1 : 0;
+}
+int ingest_main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"no-raw", no_argument, NULL, 'R'},
+        {"max-errors", required_argument, NULL, 'm'},
+        {"sensor", required_argument, NULL, 'S'},
+        {"year", required_argument, NULL, 'Y'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = DEFAULT_DB;
+    const char *sensor = NULL;
+    int year = 0;
+    bool keep_raw = true;
+    unsigned long max_errors = 20;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'R': keep_raw = false; break;
+        case 'S':
+            if (*optarg == '\0') {
+                fprintf(stderr, "sipsnare ingest: --sensor: empty name\n");
+                return 2;
+            }
+            sensor = optarg;
+            break;
+        case 'Y': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 1970 || v > 9999) {
+                fprintf(stderr, "sipsnare ingest: --year: a year from 1970: %s\n", optarg);
+                return 2;
+            }
+            year = (int)v;
+            break;
+        }
+        case 'm': {
+            char *end;
+            max_errors = strtoul(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0') {
+                fprintf(stderr, "sipsnare ingest: --max-errors: not a number: %s\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'h': ingest_usage(stdout); return 0;
+        default: ingest_usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "sipsnare ingest: no input file (use - for standard input)\n");
+        ingest_usage(stderr);
+        return 2;
+    }
+    cli_ingest_opts io = {.db = db, .sensor = sensor, .year = year, .keep_raw = keep_raw,
+                          .max_errors = max_errors};
+    return cli_ingest(&io, (const char *const *)argv + optind, (size_t)(argc - optind), stdout);
 }

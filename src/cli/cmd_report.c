@@ -4,6 +4,8 @@
  * the asked sections (report/sections.h) and renders them (report/render.h).
  */
 #include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +33,70 @@ static void report_usage(FILE *f)
         "  --format F           text (default), csv, json, md, html\n"
         "  -o, --output FILE    write there (default standard output)\n"
         "  --top N              rows of ranked tables (default 20; 0: all)\n"
+        "  --ingest FILE        first load FILE into the store as `sipsnare ingest`\n"
+        "                       does (repeatable; its lines go to stderr); the\n"
+        "                       report reads while the store's indexes are built\n"
         DSOPT_HELP
         "Formats and columns: docs/REPORTS.md. Exit 0, 1 on error, 2 on usage.\n");
 }
 
-int report_main(int argc, char **argv)
+/* The indexes a deferred load left out, built beside the report. */
+typedef struct {
+    const char *db;
+    int rc;
+    char err[512];
+} index_job;
+
+static void *build_indexes(void *arg)
+{
+    index_job *j = arg;
+    store *st = store_open(j->db, j->err, sizeof j->err);
+    if (!st) {
+        j->rc = -1;
+        return NULL;
+    }
+    j->rc = store_build_indexes(st);
+    if (j->rc != 0)
+        snprintf(j->err, sizeof j->err, "%s", store_errmsg(st));
+    store_close(st);
+    return NULL;
+}
+
+/* `--ingest`: loads the files with the store's indexes deferred, then starts
+ * building them on a thread of their own: the report's reading (one core)
+ * and the index sorts (the other) overlap instead of following each other
+ * as with `ingest` then `report` (docs/PERFORMANCE.md has the figures). */
+static int ingest_first(const char *db, const char *const *files, size_t n, index_job *job,
+                        pthread_t *thread)
+{
+    cli_ingest_opts io = {.db = db, .keep_raw = true, .max_errors = 20, .defer_indexes = true};
+    if (cli_ingest(&io, files, n, stderr) != 0)
+        return -1;
+    /* give back what the load kept for itself (cli_ingest's mallopt): the
+     * report's peak memory is its own */
+    mallopt(M_TRIM_THRESHOLD, 128 << 10);
+    mallopt(M_TOP_PAD, 0);
+    mallopt(M_MMAP_THRESHOLD, 128 << 10);
+    malloc_trim(0);
+    job->db = db;
+    if (pthread_create(thread, NULL, build_indexes, job) != 0) {
+        build_indexes(job);   /* no thread: build them now */
+        return job->rc == 0 ? 0 : -1;
+    }
+    return 1;
+}
+
+static int report_write(dsopts *ds, int fmt, const char *output, int top,
+                        const char *const *names, size_t n_names);
+
+static int report_run(int argc, char **argv, const char **ingest)
 {
     static const struct option options[] = {
         DSOPT_LONG_OPTIONS,
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"top", required_argument, NULL, 't'},
+        {"ingest", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -49,6 +104,7 @@ int report_main(int argc, char **argv)
     dsopts_init(&ds);
     int fmt = RPT_FMT_TEXT, top = 20, c;
     const char *output = NULL;
+    size_t n_ingest = 0;
     while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
         int h = dsopts_handle(&ds, c, optarg, "report");
         if (h < 0)
@@ -64,6 +120,7 @@ int report_main(int argc, char **argv)
             }
             break;
         case 'o': output = optarg; break;
+        case 'I': ingest[n_ingest++] = optarg; break;
         case 't': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -92,7 +149,45 @@ int report_main(int argc, char **argv)
         names[n_names++] = argv[i];
     }
 
-    dataset *d = dsopts_load(&ds, "report");
+    index_job job = {0};
+    pthread_t indexer;
+    int building = 0;
+    if (n_ingest > 0) {
+        building = ingest_first(ds.o.db, ingest, n_ingest, &job, &indexer);
+        if (building < 0) {
+            if (job.err[0])
+                fprintf(stderr, "sipsnare report: %s: building indexes: %s\n", ds.o.db, job.err);
+            return 1;
+        }
+    }
+    int rc = report_write(&ds, fmt, output, top, n_names ? names : NULL, n_names);
+    if (building) {
+        pthread_join(indexer, NULL);
+        if (job.rc != 0) {
+            fprintf(stderr, "sipsnare report: %s: building indexes: %s\n", ds.o.db, job.err);
+            rc = 1;
+        }
+    }
+    return rc;
+}
+
+int report_main(int argc, char **argv)
+{
+    const char **ingest = calloc((size_t)argc, sizeof *ingest);
+    if (!ingest) {
+        fprintf(stderr, "sipsnare report: out of memory\n");
+        return 1;
+    }
+    int rc = report_run(argc, argv, ingest);
+    free(ingest);
+    return rc;
+}
+
+/* Reads the store and writes the report: 0, or 1 on failure (said). */
+static int report_write(dsopts *ds, int fmt, const char *output, int top,
+                        const char *const *names, size_t n_names)
+{
+    dataset *d = dsopts_load(ds, "report");
     if (!d)
         return 1;
 
@@ -109,23 +204,23 @@ int report_main(int argc, char **argv)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(generated, sizeof generated, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (ds.o.since_ms != STORE_NULL) {
-        time_t t = (time_t)(ds.o.since_ms / 1000);
+    if (ds->o.since_ms != STORE_NULL) {
+        time_t t = (time_t)(ds->o.since_ms / 1000);
         gmtime_r(&t, &tm);
         strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
-    if (ds.o.until_ms != STORE_NULL) {
-        time_t t = (time_t)(ds.o.until_ms / 1000);
+    if (ds->o.until_ms != STORE_NULL) {
+        time_t t = (time_t)(ds->o.until_ms / 1000);
         gmtime_r(&t, &tm);
         strftime(until, sizeof until, "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
     snprintf(scope, sizeof scope, "store %s; events from %s to %s; sensors: %s; home country %s",
-             ds_store_name(d), since, until, ds.o.sensor ? ds.o.sensor : "all",
-             ds.o.home ? ds.o.home : NUM_DEFAULT_HOME);
+             ds_store_name(d), since, until, ds->o.sensor ? ds->o.sensor : "all",
+             ds->o.home ? ds->o.home : NUM_DEFAULT_HOME);
 
     rpt_report *r = rpt_new("sipsnare report");
     rpt_set_meta(r, generated, scope, ds_ipdb_attribution(d));
-    report_build(r, d, n_names ? names : NULL, n_names, top);
+    report_build(r, d, names, n_names, top);
 
     FILE *out = stdout;
     if (output && strcmp(output, "-") != 0) {

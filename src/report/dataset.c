@@ -542,7 +542,7 @@ dataset *ds_load(const ds_options *o, char *err, size_t errlen)
     if (add_ip_sources(d, o, err, errlen) != 0)
         goto fail;
 
-    store *st = store_open(db, e2, sizeof e2);
+    store *st = store_open_reader(db, e2, sizeof e2);
     if (!st) {
         snprintf(err, errlen, "%s", e2);
         goto fail;

@@ -336,6 +336,9 @@ static void sq_close(store *st)
     st->impl = NULL;
 }
 
+/* how much of the file reads map (sq_open) */
+#define MMAP_BYTES "268435456"
+
 static int sq_open(store *st, const char *path)
 {
     sq *s = calloc(1, sizeof *s);
@@ -367,7 +370,7 @@ static int sq_open(store *st, const char *path)
      * 256 MiB of the file are mapped, the rest is read through the page
      * cache, so that a report over a year (11 GiB) keeps its memory bounded. */
     return sq_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                       "PRAGMA foreign_keys = OFF; PRAGMA mmap_size = 268435456;");
+                       "PRAGMA foreign_keys = OFF; PRAGMA mmap_size = " MMAP_BYTES ";");
 }
 
 static int sq_query(store *st, const char *sql, const char *const *params, size_t nparams,
@@ -541,6 +544,8 @@ static int events_empty(store *st, int *empty)
     return 0;
 }
 
+static int ensure_index(store *st, const char *create);
+
 static int sq_load_begin(store *st)
 {
     sq *s = st->impl;
@@ -554,8 +559,11 @@ static int sq_load_begin(store *st)
     for (int d = 0; d < DIM_COUNT; d++)
         if (preload(st, s, (enum store_dim)d) != 0)
             return -1;
+    /* a table with rows needs its identity to tell duplicates; only an
+     * earlier deferred load on this handle can have left it out (an open
+     * for writing builds what others left out) */
     if (!empty)
-        return 0;
+        return s->rebuild_indexes ? ensure_index(st, IDX_TS) : 0;
     char sql[128];
     if (!(s->seen = seqset_new()))
         return store_fail(st, "out of memory");
@@ -572,42 +580,75 @@ static int sq_load_begin(store *st)
     return sq_exec(st, "COMMIT");
 }
 
-/* Creates whichever secondary index is missing (after a bulk load, or after
- * one that was interrupted). */
-static int ensure_indexes(store *st)
+/* Creates whichever of the given indexes is missing (after a bulk load, or
+ * after one that was interrupted), in one transaction. The cache size is
+ * also the size of the chunks an index sort works in, merged from
+ * temporary files: small chunks in files (the OS keeps them in its cache)
+ * measured faster than big ones, and far faster than temp_store = MEMORY
+ * at 10M events. Fresh statistics for the planner after. */
+static int create_indexes(store *st, const char *const *create, size_t n)
 {
-    if (sq_exec(st, "BEGIN IMMEDIATE") != 0)
+    /* No mmap while sorting: it maps only the first 256 MiB of a big store
+     * anyway, and those pages would count again in the resident memory of a
+     * process that reads the same file at the same time (report --ingest). */
+    if (sq_exec(st, "PRAGMA cache_size = -8192; PRAGMA temp_store = FILE; PRAGMA mmap_size = 0") != 0 ||
+        sq_exec(st, "BEGIN IMMEDIATE") != 0)
         return -1;
-    for (size_t i = 0; i < N_INDEXES; i++)
-        if (sq_exec(st, INDEXES[i].create) != 0) {
+    for (size_t i = 0; i < n; i++)
+        if (sq_exec(st, create[i]) != 0) {
             sq_exec(st, "ROLLBACK");
             return -1;
         }
-    return sq_exec(st, "COMMIT");
+    if (sq_exec(st, "COMMIT") != 0)
+        return -1;
+    return sq_exec(st, "PRAGMA analysis_limit = 1000; PRAGMA optimize; PRAGMA cache_size = -16384;"
+                       "PRAGMA mmap_size = " MMAP_BYTES ";");
+}
+
+static int ensure_index(store *st, const char *create)
+{
+    return create_indexes(st, &create, 1);
+}
+
+static int ensure_indexes(store *st)
+{
+    const char *create[N_INDEXES];
+    for (size_t i = 0; i < N_INDEXES; i++)
+        create[i] = INDEXES[i].create;
+    return create_indexes(st, create, N_INDEXES);
 }
 
 static int sq_load_end(store *st)
 {
     sq *s = st->impl;
-    int rc = 0;
     seqset_free(s->seen);
     s->seen = NULL;
     s->need_identity = 0;
-    if (s->rebuild_indexes) {
-        /* The cache size is also the size of the chunks an index sort
-         * works in, merged from temporary files: small chunks in files
-         * (the OS keeps them in its cache) measured faster than big ones,
-         * and far faster than temp_store = MEMORY at 10M events. */
-        rc = sq_exec(st, "PRAGMA cache_size = -8192; PRAGMA temp_store = FILE");
-        if (rc == 0)
-            rc = ensure_indexes(st);
-        if (rc == 0)
-            s->rebuild_indexes = 0;
+    if (!s->rebuild_indexes)
+        return sq_exec(st, "PRAGMA analysis_limit = 1000; PRAGMA optimize; PRAGMA cache_size = -16384;");
+    if (!st->defer_indexes) {
+        if (ensure_indexes(st) != 0)
+            return -1;
+        s->rebuild_indexes = 0;
+        return 0;
     }
-    /* fresh statistics for the planner, then the cache back to normal */
-    if (rc == 0)
-        rc = sq_exec(st, "PRAGMA analysis_limit = 1000; PRAGMA optimize; PRAGMA cache_size = -16384;");
-    return rc;
+    /* Deferred: only what reading every event in time order needs now -
+     * the time index when the rows did not come in that order (the scan
+     * would sort them all); store_build_indexes makes the rest. */
+    int64_t max_ts;
+    int in_order;
+    if (meta_get(st, s, &max_ts, &in_order) != 0)
+        return -1;
+    return in_order ? 0 : ensure_index(st, IDX_TS);
+}
+
+static int sq_build_indexes(store *st)
+{
+    sq *s = st->impl;
+    if (ensure_indexes(st) != 0)
+        return -1;
+    s->rebuild_indexes = 0;
+    return 0;
 }
 
 /* The key of a value in its dimension's cache: for runs the sensor id
@@ -862,6 +903,25 @@ static int identity_now(store *st, sq *s)
     return sq_exec(st, IDX_TS);
 }
 
+/* The events come from another thread (the decoder), whose core still
+ * holds their strings: the first touch of each was a cache miss that the
+ * profile put at the memo comparisons (a quarter of this thread's own
+ * time). Asking for them a few events ahead overlaps those misses. */
+enum { PREFETCH_AHEAD = 4 };
+
+static void prefetch_event(const store_event *e)
+{
+    for (int r = 0; r < REF_COUNT; r++) {
+        store_str v = store_event_ref(e, (enum store_ref)r);
+        if (v.p)
+            __builtin_prefetch(v.p);
+    }
+    if (e->call_id.p)
+        __builtin_prefetch(e->call_id.p);
+    if (e->from_tag.p)
+        __builtin_prefetch(e->from_tag.p);
+}
+
 static int sq_insert(store *st, const store_event *evs, size_t n, size_t *added)
 {
     sq *s = st->impl;
@@ -872,6 +932,10 @@ static int sq_insert(store *st, const store_event *evs, size_t n, size_t *added)
         return -1;
     for (size_t i = 0; i < n; i++) {
         const store_event *e = &evs[i];
+        if (i + 2 * PREFETCH_AHEAD < n)
+            __builtin_prefetch(&evs[i + 2 * PREFETCH_AHEAD]);
+        if (i + PREFETCH_AHEAD < n)
+            prefetch_event(&evs[i + PREFETCH_AHEAD]);
         track_order(s, e->ts_ms);
         int64_t *ids = s->pend_ids[s->npend];
         for (int r = 0; r < REF_COUNT; r++) {
@@ -914,7 +978,9 @@ static int sq_ready(store *st)
         return sq_fail(st, s, "sqlite_master");
     int have = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
     sqlite3_finalize(q);
-    if (have == (int)N_INDEXES)
+    /* a reader leaves them to the next writer: it may be a load that
+     * dropped them (a bulk load, a deferred build) and is building them */
+    if (have == (int)N_INDEXES || st->reader)
         return 0;
     return ensure_indexes(st);
 }
@@ -1243,6 +1309,7 @@ const struct store_backend store_sqlite = {
     .ready = sq_ready,
     .load_begin = sq_load_begin,
     .load_end = sq_load_end,
+    .build_indexes = sq_build_indexes,
     .insert = sq_insert,
     .scan = sq_scan,
     .migrations = MIGRATIONS,

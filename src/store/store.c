@@ -209,7 +209,7 @@ fail: {
 
 static int has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
-store *store_open(const char *target, char *err, size_t errlen)
+static store *open_store(const char *target, int reader, char *err, size_t errlen)
 {
     store *st = calloc(1, sizeof *st);
     if (!st) {
@@ -223,12 +223,32 @@ store *store_open(const char *target, char *err, size_t errlen)
         if (has_prefix(target, "sqlite:"))
             target += strlen("sqlite:");
     }
+    st->reader = reader;
     if (st->be->open(st, target) != 0 || migrate(st) != 0 || st->be->ready(st) != 0) {
         snprintf(err, errlen, "%s", st->err);
         store_close(st);
         return NULL;
     }
     return st;
+}
+
+store *store_open(const char *target, char *err, size_t errlen)
+{
+    return open_store(target, 0, err, errlen);
+}
+
+store *store_open_reader(const char *target, char *err, size_t errlen)
+{
+    return open_store(target, 1, err, errlen);
+}
+
+void store_defer_indexes(store *st) { st->defer_indexes = 1; }
+
+int store_build_indexes(store *st)
+{
+    if (st->in_tx)
+        return store_fail(st, "store_build_indexes inside a transaction");
+    return st->be->build_indexes ? st->be->build_indexes(st) : 0;
 }
 
 void store_close(store *st)

@@ -118,6 +118,10 @@ typedef struct store store;
  * "sqlite:PATH", or a plain path (an SQLite file). Returns NULL with a
  * reason in err on failure. */
 store *store_open(const char *target, char *err, size_t errlen);
+/* store_open for a reader (a report): it never builds indexes that a load
+ * left out (a bulk load in progress drops them; reads are slower without
+ * them, never wrong). A writer's store_open builds them. */
+store *store_open_reader(const char *target, char *err, size_t errlen);
 void store_close(store *st);
 
 const char *store_errmsg(const store *st);
@@ -140,6 +144,21 @@ int store_rollback(store *st);
  */
 int store_load_begin(store *st);
 int store_load_end(store *st);
+
+/*
+ * Before store_load_begin: the end of the loads on this handle builds only
+ * the indexes that reading every event in time order needs (SQLite: the
+ * time index, when the rows did not come in time order; nothing else), so
+ * that a report can read while store_build_indexes, on another handle and
+ * thread, builds the rest (`sipsnare report --ingest`). Until then the
+ * store is consistent, and loading into it still skips duplicates.
+ */
+void store_defer_indexes(store *st);
+
+/* Builds every index that a load left out (a no-op when none is missing,
+ * and for PostgreSQL, which keeps its indexes during loads). Call outside
+ * a transaction; it takes the write lock while it builds. */
+int store_build_indexes(store *st);
 
 /* Inserts n events; *added (may be NULL) gets how many were new, the rest
  * were already stored (same identity) or repeated within evs. */
@@ -207,6 +226,7 @@ struct store_backend {
     int (*rollback)(store *st);
     int (*load_begin)(store *st);
     int (*load_end)(store *st);
+    int (*build_indexes)(store *st);   /* NULL: nothing to build */
     int (*insert)(store *st, const store_event *evs, size_t n, size_t *added);
     /* store_iterate with lean set, when the back end has a faster way than
      * a query of events_v (NULL: none); returns 1, before calling fn, when

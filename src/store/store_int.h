@@ -12,6 +12,8 @@ struct store {
     const struct store_backend *be;
     void *impl;                   /* the back end's state */
     int in_tx;                    /* inside store_begin .. commit/rollback */
+    int reader;                   /* store_open_reader */
+    int defer_indexes;            /* store_defer_indexes */
     char err[512];
 };
 

@@ -171,6 +171,33 @@ cat compare.out
 check "every figure of the truth file is in the report" test "$rc" -eq 0
 check "the comparison covered the truth file" grep -qE "compared [0-9]{3,} figures, 0 mismatches" compare.out
 
+# ---- report --ingest: the same report in one command ------------------------
+# Its store's indexes are built while the report reads; the result is the
+# report of `ingest` then `report`, with the files in time order or not
+# (the second half first), and the store ends with every index.
+export SOURCE_DATE_EPOCH=1767225600   # the same "generated" time in every report
+"$SIPSNARE" report --db x.db --format json --top 0 -o ref.json 2>/dev/null
+indexes="SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL"
+half=$(( $(wc -l <a.jsonl) / 2 ))
+head -n "$half" a.jsonl >h1.jsonl
+tail -n +"$((half + 1))" a.jsonl >h2.jsonl
+for order in "a.jsonl" "h2.jsonl h1.jsonl"; do
+    rm -rf pipe && mkdir pipe
+    args=()
+    for f in $order; do args+=(--ingest "../$f"); done
+    (cd pipe && "$SIPSNARE" report --db x.db "${args[@]}" --format json --top 0 >report.json 2>report.err)
+    check "report --ingest $order: exit 0" test $? -eq 0
+    check "report --ingest $order: the ingest's summary on stderr" grep -q "events added" pipe/report.err
+    check "report --ingest $order: the report of ingest then report" cmp -s ref.json pipe/report.json
+    check "report --ingest $order: every index built" test "$(sqlite3 pipe/x.db "$indexes")" = 5
+done
+(cd pipe && "$SIPSNARE" report --db x.db --ingest ../a.jsonl --format json --top 0 -o again.json 2>again.err)
+check "report --ingest twice: nothing added" grep -q " 0 events added, [1-9][0-9]* duplicates" pipe/again.err
+check "report --ingest twice: the same report" cmp -s ref.json pipe/again.json
+"$SIPSNARE" report --db pipe/y.db --ingest no-such-file.jsonl >/dev/null 2>nofile.err
+check "report --ingest of a missing file: exit 1" test $? -eq 1
+unset SOURCE_DATE_EPOCH
+
 # ---- replay against a real sensor ---------------------------------------------
 start_sensor || exit 1
 "$SIPSNARE" simulate --scale 0.00002 --days 2 --sensors 2 --seed 3 -o replay.jsonl \

@@ -584,6 +584,77 @@ static void test_bulk_load_rebuilds_indexes(void)
     done(st);
 }
 
+/* store_defer_indexes (report --ingest): the load's end builds only what
+ * reading in time order needs, a reader's open builds nothing, a second
+ * load on the handle still skips duplicates, store_build_indexes the rest. */
+static void test_deferred_indexes(void)
+{
+    if (pg_url)
+        return;   /* PostgreSQL keeps its indexes */
+    const char *ix = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                     "tbl_name = 'events' AND sql IS NOT NULL";
+    const char *ts = "SELECT count(*) FROM sqlite_master WHERE name = 'events_ts'";
+    store_event e[4] = {reg(1, "192.0.2.1"), reg(2, "192.0.2.1"), reg(3, "192.0.2.1"),
+                        reg(4, "192.0.2.2")};
+    store *st = fresh();
+    store_defer_indexes(st);
+    CHECK(store_load_begin(st) == 0);
+    CHECK_INT(insert(st, e, 3), 3);
+    CHECK(store_load_end(st) == 0);
+    CHECK_INT(scalar(st, ix), 0);   /* rows in time order: the scan needs none */
+
+    char err[512];
+    store *r = store_open_reader(db_path, err, sizeof err);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_INT(scalar(r, ix), 0);   /* a reader builds none */
+        struct collect c = {0};
+        CHECK(store_iterate(r, &(store_filter){STORE_NULL, STORE_NULL, NULL, 1}, collect_fn, &c) == 0);
+        CHECK_INT(c.n, 3);
+        CHECK_INT(c.ev[2].seq, 3);
+        store_close(r);
+    }
+
+    CHECK(store_load_begin(st) == 0);   /* rows there: the identity first */
+    CHECK_INT(scalar(st, ts), 1);
+    CHECK_INT(insert(st, e, 4), 1);     /* three were stored */
+    CHECK(store_load_end(st) == 0);
+    CHECK(store_build_indexes(st) == 0);
+    CHECK_INT(scalar(st, ix), 5);
+    CHECK(store_build_indexes(st) == 0);   /* none missing: nothing to do */
+    CHECK_INT(scalar(st, "SELECT count(*) FROM events INDEXED BY events_ua WHERE ua_id IS NOT NULL"), 4);
+    done(st);
+
+    /* rows out of time order: the time index at the load's end, the scan
+     * reads through it */
+    st = fresh();
+    store_defer_indexes(st);
+    store_event back[3] = {reg(3, "192.0.2.1"), reg(1, "192.0.2.1"), reg(2, "192.0.2.1")};
+    CHECK(store_load_begin(st) == 0);
+    CHECK_INT(insert(st, back, 3), 3);
+    CHECK(store_load_end(st) == 0);
+    CHECK_INT(scalar(st, ix), 1);
+    CHECK_INT(scalar(st, ts), 1);
+    r = store_open_reader(db_path, err, sizeof err);
+    CHECK(r != NULL);
+    if (r) {
+        struct collect c = {0};
+        CHECK(store_iterate(r, &(store_filter){STORE_NULL, STORE_NULL, NULL, 1}, collect_fn, &c) == 0);
+        CHECK_INT(c.n, 3);
+        CHECK_INT(c.ev[0].seq, 1);
+        CHECK_INT(c.ev[2].seq, 3);
+        store_close(r);
+    }
+    /* a writer's open builds what was left out */
+    store_close(st);
+    st = store_open(db_path, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st)
+        return;
+    CHECK_INT(scalar(st, ix), 5);
+    done(st);
+}
+
 static void test_rollback_forgets_ids(void)
 {
     store *st = fresh();
@@ -731,6 +802,7 @@ static const struct check_case CASES[] = {
     {"iterate filters: since, until, sensor", test_filters},
     {"store_query: $n parameters, NULL, errors", test_query_params},
     {"bulk load drops and rebuilds indexes (also interrupted)", test_bulk_load_rebuilds_indexes},
+    {"deferred indexes: a reader reads, a second load dedups, built later", test_deferred_indexes},
     {"rollback forgets cached dimension ids", test_rollback_forgets_ids},
     {"misuse: no transaction, missing fields, bad address", test_misuse},
     {"values over STORE_VALUE_MAX cut on a UTF-8 boundary", test_long_values_cut},
