@@ -155,6 +155,12 @@ pg_psql -qc "GRANT SELECT ON ALL TABLES IN SCHEMA public TO analyst" >/dev/null 
 check "an analyst with the tables gets the owner's report" test "$(report_of "$AURL")" = "$owner"
 check "an analyst cannot write" \
     bash -c '! psql "$1" -qc "INSERT INTO sensors (value) VALUES (\$\$x\$\$)" >/dev/null 2>&1' _ "$AURL"
+# report --ingest on PostgreSQL (no index to defer): the events stored are
+# all duplicates, and the report is the owner's
+piped=$(SOURCE_DATE_EPOCH=1767225600 "$SIPSNARE" report --db "$PG_URL" --ingest "$LOG" \
+        --format json --top 0 -o - 2>"$WORK/piped.err" | grep -v '"scope"')
+check "PostgreSQL report --ingest: nothing added again" grep -q " 0 events added, $n duplicates" "$WORK/piped.err"
+check "PostgreSQL report --ingest: the owner's report" test "$piped" = "$owner"
 
 # the C interface's cases on PostgreSQL (they empty the database: last)
 unit=$(dirname "$SIPSNARE")/tests/test_store
