@@ -550,13 +550,28 @@ static void test_query_params(void)
     done(st);
 }
 
+static const char INDEX_COUNT[] = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                                  "tbl_name = 'events' AND sql IS NOT NULL";
+
+/* Closes st; an open for writing builds the indexes a load left out. */
+static void reopen_builds_indexes(store *st)
+{
+    store_close(st);
+    char err[512];
+    st = store_open(db_path, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st)
+        return;
+    CHECK_INT(scalar(st, INDEX_COUNT), 5);
+    done(st);
+}
+
 static void test_bulk_load_rebuilds_indexes(void)
 {
     if (pg_url)
         return;   /* PostgreSQL keeps its indexes */
     store *st = fresh();
-    const char *ix = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
-                     "tbl_name = 'events' AND sql IS NOT NULL";
+    const char *ix = INDEX_COUNT;
     CHECK(store_load_begin(st) == 0);
     CHECK_INT(scalar(st, ix), 0);   /* all dropped while loading an empty table */
     store_event e[3] = {reg(1, "192.0.2.1"), reg(2, "192.0.2.1"), reg(3, "192.0.2.1")};
@@ -574,14 +589,7 @@ static void test_bulk_load_rebuilds_indexes(void)
     st = fresh();
     CHECK(store_load_begin(st) == 0);
     CHECK_INT(insert(st, e, 3), 3);
-    store_close(st);
-    char err[512];
-    st = store_open(db_path, err, sizeof err);
-    CHECK(st != NULL);
-    if (!st)
-        return;
-    CHECK_INT(scalar(st, ix), 5);
-    done(st);
+    reopen_builds_indexes(st);
 }
 
 /* store_defer_indexes (report --ingest): the load's end builds only what
@@ -591,8 +599,7 @@ static void test_deferred_indexes(void)
 {
     if (pg_url)
         return;   /* PostgreSQL keeps its indexes */
-    const char *ix = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
-                     "tbl_name = 'events' AND sql IS NOT NULL";
+    const char *ix = INDEX_COUNT;
     const char *ts = "SELECT count(*) FROM sqlite_master WHERE name = 'events_ts'";
     store_event e[4] = {reg(1, "192.0.2.1"), reg(2, "192.0.2.1"), reg(3, "192.0.2.1"),
                         reg(4, "192.0.2.2")};
@@ -645,14 +652,7 @@ static void test_deferred_indexes(void)
         CHECK_INT(c.ev[2].seq, 3);
         store_close(r);
     }
-    /* a writer's open builds what was left out */
-    store_close(st);
-    st = store_open(db_path, err, sizeof err);
-    CHECK(st != NULL);
-    if (!st)
-        return;
-    CHECK_INT(scalar(st, ix), 5);
-    done(st);
+    reopen_builds_indexes(st);
 }
 
 static void test_rollback_forgets_ids(void)
