@@ -183,7 +183,7 @@ static int exposure(const char *db, const aud_input *in, aud_report *r)
         fprintf(stderr, "sipsnare audit: --db %s: no such store\n", path);
         return -1;
     }
-    store *s = store_open(db, err, sizeof err);
+    store *s = store_open_reader(db, err, sizeof err);
     if (!s) {
         fprintf(stderr, "sipsnare audit: --db %s: %s\n", db, err);
         return -1;
