@@ -70,15 +70,20 @@ static int ingest_first(const char *db, const char *const *files, size_t n, inde
                         pthread_t *thread)
 {
     cli_ingest_opts io = {.db = db, .keep_raw = true, .max_errors = 20, .defer_indexes = true};
-    if (cli_ingest(&io, files, n, stderr) != 0)
+    job->db = db;
+    if (cli_ingest(&io, files, n, stderr) != 0) {
+        /* no report, but what was loaded gets its indexes (if the store
+         * opens at all: the ingest has said what went wrong) */
+        build_indexes(job);
+        job->err[0] = '\0';
         return -1;
+    }
     /* give back what the load kept for itself (cli_ingest's mallopt): the
      * report's peak memory is its own */
     mallopt(M_TRIM_THRESHOLD, 128 << 10);
     mallopt(M_TOP_PAD, 0);
     mallopt(M_MMAP_THRESHOLD, 128 << 10);
     malloc_trim(0);
-    job->db = db;
     if (pthread_create(thread, NULL, build_indexes, job) != 0) {
         build_indexes(job);   /* no thread: build them now */
         return job->rc == 0 ? 0 : -1;

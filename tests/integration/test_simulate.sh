@@ -196,6 +196,10 @@ check "report --ingest twice: nothing added" grep -q " 0 events added, [1-9][0-9
 check "report --ingest twice: the same report" cmp -s ref.json pipe/again.json
 "$SIPSNARE" report --db pipe/y.db --ingest no-such-file.jsonl >/dev/null 2>nofile.err
 check "report --ingest of a missing file: exit 1" test $? -eq 1
+"$SIPSNARE" report --db pipe/z.db --ingest h1.jsonl --ingest no-such-file.jsonl >/dev/null 2>nofile.err
+check "report --ingest, one file missing: exit 1" test $? -eq 1
+check "report --ingest, one file missing: the other's events stay, with every index" \
+    test "$(sqlite3 pipe/z.db "SELECT count(*) FROM events"):$(sqlite3 pipe/z.db "$indexes")" = "$half:5"
 unset SOURCE_DATE_EPOCH
 
 # ---- replay against a real sensor ---------------------------------------------
