@@ -63,6 +63,16 @@ static void done(store *st)
         remove_sqlite_files();
 }
 
+/* Closes st and opens the same store again for writing (NULL: failed). */
+static store *reopen(store *st)
+{
+    store_close(st);
+    char err[512];
+    st = store_open(db_path, err, sizeof err);
+    CHECK(st != NULL);
+    return st;
+}
+
 static store_str S(const char *s) { return (store_str){s, strlen(s)}; }
 
 /* An svwar-like REGISTER from src, sequence seq of run "r1" on "hp-1". */
@@ -309,11 +319,7 @@ static void test_dimensions_stored_once(void)
     CHECK_INT(scalar(st, "SELECT count(*) FROM ips WHERE family = 6"), 1);
     CHECK_INT(scalar(st, "SELECT count(*) FROM events_v WHERE src_ip = '2001:db8::1'"), 100);
     /* a second handle (empty caches) finds the same ids */
-    store_close(st);
-    char err[512];
-    st = store_open(db_path, err, sizeof err);
-    CHECK(st != NULL);
-    if (!st)
+    if (!(st = reopen(st)))
         return;
     for (int i = 0; i < 100; i++)
         e[i].run = S("r2");
@@ -556,11 +562,7 @@ static const char INDEX_COUNT[] = "SELECT count(*) FROM sqlite_master WHERE type
 /* Closes st; an open for writing builds the indexes a load left out. */
 static void reopen_builds_indexes(store *st)
 {
-    store_close(st);
-    char err[512];
-    st = store_open(db_path, err, sizeof err);
-    CHECK(st != NULL);
-    if (!st)
+    if (!(st = reopen(st)))
         return;
     CHECK_INT(scalar(st, INDEX_COUNT), 5);
     done(st);
