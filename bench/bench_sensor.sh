@@ -6,7 +6,8 @@
 # and without Authorization, INVITE, 2% garbage, 64 source addresses) at
 # rising rates, in the same run. Prints each step, the ratio, CPU time per
 # request, and checks that every answered request is in sipsnare's log.
-#   BENCH_RATES="20000 40000 ..." BENCH_SECONDS=2 BENCH_BISECT=3 BENCH_PIN=0 bench/bench_sensor.sh
+#   BENCH_RATES="20000 40000 ..." BENCH_SECONDS=2 BENCH_BISECT=3 BENCH_TRIES=2 BENCH_PIN=0 \
+#     bench/bench_sensor.sh
 set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
@@ -22,12 +23,23 @@ port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# step NAME RATE: one load step against $server on $p; sets ok (loss under
-# 1%) and us (server CPU microseconds per request sent).
+# step NAME RATE: a load step against $server on $p, tried up to
+# BENCH_TRIES times (default 2) until one loses under 1%: a stall of the
+# shared machine is not the server's limit. Both servers get the same rule.
+# Sets ok, achieved and us (server CPU microseconds per request sent).
 step() {
-    local name=$1 r=$2 n=$(($2 * seconds)) t0 t1 out loss sent
+    local try
+    for ((try = 1; try <= ${BENCH_TRIES:-2}; try++)); do
+        step_once "$1" "$2" "$try"
+        [ $ok = 1 ] && return
+        [ $gen_short = 1 ] && return
+    done
+}
+
+step_once() {
+    local name=$1 r=$2 try=$3 n=$(($2 * seconds)) t0 t1 out loss sent
     t0=$(cpu_ticks "$server")
-    out=$($pin_load $load -t "127.0.0.1:$p" -r "$r" -n "$n" -T "$name$r" -o "$work/answered.$name.$r")
+    out=$($pin_load $load -t "127.0.0.1:$p" -r "$r" -n "$n" -T "$name$r.$try" -o "$work/answered.$name.$r.$try")
     t1=$(cpu_ticks "$server")
     total=$((total + n))
     loss=$(sed -E 's/.*loss_pct=([0-9.]+).*/\1/' <<<"$out")
@@ -37,9 +49,9 @@ step() {
     printf '  %-9s rate %7d/s  %s  cpu %s us/req\n' "$name" "$r" "$out" "$us"
     # A step counts when under 1% was lost at (nearly) the asked rate; a
     # generator that could not send that fast says nothing of the server.
-    ok=0
+    ok=0 gen_short=0
     if awk -v a="$achieved" -v r="$r" 'BEGIN{exit !(a < 0.97 * r)}'; then
-        genbound=1
+        genbound=1 gen_short=1
         echo "  (the load generator sent only $achieved/s: this step does not count)"
     elif awk -v l="$loss" 'BEGIN{exit !(l < 1.0)}'; then
         ok=1

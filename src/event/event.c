@@ -12,6 +12,9 @@
 #include "util/utf8.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Output budgets (escaped bytes, quotes excluded) of one string field. A
  * cut value sets "fields_truncated": true. Worst case of a request: 4 long
@@ -182,6 +185,31 @@ static const unsigned char plain_ascii[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
+/* The length of the run of plain bytes at the start of u[0..len): 16 bytes
+ * at a time with SSE2 (a Call-ID, a Request-URI or a User-Agent is one run),
+ * the tail through the table. The encoder was ~20% of the sensor's own
+ * time per request (bench/bench_answer); this loop was a third of it. */
+static size_t plain_run(const unsigned char *u, size_t len)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                  backslash = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+        /* signed: bytes >= 0x80 are negative, so below 0x20 too */
+        __m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, quote)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, del)));
+        unsigned m = (unsigned)_mm_movemask_epi8(odd);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (i < len && plain_ascii[u[i]])
+        i++;
+    return i;
+}
+
 /* A fold (RFC 3261 7.3.1): CRLF (or a bare LF) followed by SP/HTAB, as in
  * sip_str_unfold() (which copies; here the value is escaped in place). Returns
  * the bytes of the fold and the white space after it, 0 if none at s. */
@@ -216,9 +244,7 @@ static bool put_escaped(jw *w, const char *s, size_t len, size_t max_out, bool u
         unsigned c = u[i];
         if (plain_ascii[c]) {
             /* a run of plain ASCII, the bulk of any SIP message: one copy */
-            size_t j = i + 1;
-            while (j < len && plain_ascii[u[j]])
-                j++;
+            size_t j = i + 1 + plain_run(u + i + 1, len - i - 1);
             size_t run = j - i, room = max_out - out;
             put(w, s + i, run < room ? run : room);
             if (run > room)

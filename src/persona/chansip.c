@@ -732,8 +732,9 @@ static ca_result cs_check_auth(cs_ctx *c, const persona_extension *peer, bool pr
             .nonce = wrongnonce ? nonce : (sip_str){ours, 8},
             .qop = SIP_STR_NULL,       /* qop, cnonce and nc are ignored */
         };
-        if (peer->md5secret[0])
-            in.ha1 = (sip_str){peer->md5secret, strlen(peer->md5secret)};
+        const char *ha1 = c->p->ha1[peer - c->p->ext];
+        if (ha1[0])
+            in.ha1 = (sip_str){ha1, strlen(ha1)};
         else
             in.password = (sip_str){peer->secret, strlen(peer->secret)};
         /* !strncasecmp(response, hash, 32): extra characters are ignored */

@@ -304,7 +304,8 @@ persona *persona_new(const persona_config *cfg, uint64_t seed)
     p->ext = calloc(n ? n : 1, sizeof *p->ext);
     p->by_name = calloc(n ? n : 1, sizeof *p->by_name);
     p->by_name_ci = calloc(n ? n : 1, sizeof *p->by_name_ci);
-    if (p->ext == NULL || p->by_name == NULL || p->by_name_ci == NULL) {
+    p->ha1 = calloc(n ? n : 1, sizeof *p->ha1);
+    if (p->ext == NULL || p->by_name == NULL || p->by_name_ci == NULL || p->ha1 == NULL) {
         persona_free(p);
         return NULL;
     }
@@ -314,6 +315,13 @@ persona *persona_new(const persona_config *cfg, uint64_t seed)
         p->ext[i].secret[sizeof p->ext[i].secret - 1] = '\0';
         p->ext[i].md5secret[sizeof p->ext[i].md5secret - 1] = '\0';
         p->by_name[i] = p->by_name_ci[i] = (uint16_t)i;
+        const persona_extension *e = &p->ext[i];
+        if (e->md5secret[0])
+            memcpy(p->ha1[i], e->md5secret, sizeof e->md5secret);
+        else if (e->secret[0])
+            sip_digest_ha1(SIP_ALG_MD5, (sip_str){e->name, strlen(e->name)},
+                           (sip_str){p->cfg.realm, strlen(p->cfg.realm)},
+                           (sip_str){e->secret, strlen(e->secret)}, p->ha1[i]);
     }
     p->cfg.extensions = p->ext;
     sort_index(p->ext, p->by_name, n, false);
@@ -342,6 +350,7 @@ void persona_free(persona *p)
         return;
     dlg_free(&p->dialogs);
     free(p->ext);
+    free(p->ha1);
     free(p->by_name);
     free(p->by_name_ci);
     free(p);

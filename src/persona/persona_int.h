@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "persona/persona.h"
+#include "sip/digest_auth.h"
 
 /* ---- Random numbers ---------------------------------------------------- */
 
@@ -121,6 +122,10 @@ void persona_version_parse(const char *text, persona_version *pv);
 struct persona {
     persona_config cfg;           /* copy; cfg.extensions = ext            */
     persona_extension *ext;
+    /* chan_sip's HA1 of each peer, MD5(name:realm:secret) (its md5secret
+     * when set), computed once: it is the same for every attempt against
+     * that peer. "" when neither is set or the hash failed. */
+    char (*ha1)[SIP_DIGEST_HEX_MAX];
     uint16_t *by_name;            /* ext indices sorted by strcmp          */
     uint16_t *by_name_ci;         /* ... and by strcasecmp (peer lookup)   */
     persona_version ver;

@@ -216,6 +216,20 @@ const char *text_ifind(const char *h, size_t hlen, const char *needle, size_t *a
     if (n == 0 || hlen < n)
         return NULL;
     unsigned char first = fold((unsigned char)needle[0]);
+    if (first == (unsigned char)needle[0] && (unsigned char)(first - 'a') >= 26) {
+        /* ";tag=", ";expires=": a first byte without case is found with
+         * memchr, not compared byte by byte (a From header per request). */
+        const char *p = h, *last = h + (hlen - n);
+        while (p <= last && (p = memchr(p, first, (size_t)(last - p) + 1)) != NULL) {
+            if (fold_eq(p + 1, needle + 1, n - 1)) {
+                if (at)
+                    *at = (size_t)(p - h);
+                return p;
+            }
+            p++;
+        }
+        return NULL;
+    }
     for (size_t i = 0; i + n <= hlen; i++) {
         if (fold((unsigned char)h[i]) == first && fold_eq(h + i + 1, needle + 1, n - 1)) {
             if (at)

@@ -175,11 +175,6 @@ static int open_listener(listener *l, const net_listen *spec, const net_options 
     if (ai->ai_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (!spec->tcp) {
-        /* Learn each datagram's destination to answer from it. */
-        if (ai->ai_family == AF_INET)
-            setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
-        else
-            setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
         int buf = o->udp_rcvbuf;
         if (buf > 0) {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf);
@@ -200,6 +195,15 @@ static int open_listener(listener *l, const net_listen *spec, const net_options 
     l->family = ai->ai_family;
     l->wildcard = is_wildcard(&bound);
     addr_text(&bound, l->host, sizeof l->host, &l->port, NULL);
+    if (!spec->tcp && l->wildcard) {
+        /* Learn each datagram's destination to answer from it. A socket
+         * bound to one address knows it: no control message to pass and
+         * read per datagram. */
+        if (ai->ai_family == AF_INET)
+            setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+        else
+            setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+    }
     freeaddrinfo(ai);
     return 0;
 fail:;
@@ -403,13 +407,17 @@ static void handle_udp(net *n, sensor *s, size_t li)
         int64_t now = sensor_now_ms(), mono = sensor_mono_ms();
         unsigned tx = 0;
         for (int i = 0; i < got; i++) {
-            struct sockaddr_storage dst;
-            datagram_dest(l, &n->rx_msgs[i].msg_hdr, &dst);
+            struct sockaddr_storage dst = {0};
             char src_ip[64], dst_ip[64];
-            sensor_addr a = {.transport = "udp", .src_ip = src_ip, .dst_ip = dst_ip};
+            sensor_addr a = {.transport = "udp", .src_ip = src_ip, .dst_ip = l->host,
+                             .dst_port = l->port};
             addr_text(&n->rx_from[i], src_ip, sizeof src_ip, &a.src_port, a.src_bin);
-            uint8_t unused[16];
-            addr_text(&dst, dst_ip, sizeof dst_ip, &a.dst_port, unused);
+            if (l->wildcard) {
+                datagram_dest(l, &n->rx_msgs[i].msg_hdr, &dst);
+                uint8_t unused[16];
+                addr_text(&dst, dst_ip, sizeof dst_ip, &a.dst_port, unused);
+                a.dst_ip = dst_ip;
+            }
             persona_result *res = &n->res[i];
             sensor_handle_datagram(s, n->rx[i], n->rx_msgs[i].msg_len, &a, now, &n->msg, res);
             /* The dialog key only matters to delayed responses (rare):

@@ -334,6 +334,7 @@ static void test_escaping(void)
         {"a\"b\\c", 5, "a\\\"b\\\\c"},
         {"nul\0x", 5, "nul\\u0000x"},
         {"\x01\x1f\x7f", 3, "\\u0001\\u001f\\u007f"},
+        {"\x7f", 1, "\\u007f"},
         {"\b\f\t", 3, "\\b\\f\\t"},
         {"bare\rcr\nlf", 10, "bare\\rcr\\nlf"},
         {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
@@ -364,6 +365,38 @@ static void test_escaping(void)
         if (n == 0 || strstr(line, want) == NULL)
             fprintf(stderr, "  case %zu: %.*s", i, (int)n, line);
         CHECK(n > 0 && strstr(line, want) != NULL);
+    }
+
+    /* The same inside long plain runs, at every offset around the 16-byte
+     * blocks the encoder scans at once: what precedes and follows a byte to
+     * escape is copied as is, the byte escaped exactly as alone. */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (size_t off = 0; off <= 40; off++) {
+            char in[128], want[256];
+            size_t tail = 41 - off, jl = strlen(cases[i].json);
+            memset(in, 'a', off);
+            memcpy(in + off, cases[i].in, cases[i].len);
+            memset(in + off + cases[i].len, 'z', tail);
+            size_t w = (size_t)snprintf(want, sizeof want, ",\"user_agent\":\"");
+            memset(want + w, 'a', off);
+            memcpy(want + w + off, cases[i].json, jl);
+            memset(want + w + off + jl, 'z', tail);
+            memcpy(want + w + off + jl + tail, "\",", 3);
+            sip_msg m;
+            msg_empty(&m);
+            m.is_request = true;
+            m.method_str = S("OPTIONS");
+            m.user_agent = B(in, off + cases[i].len + tail);
+            event ev;
+            event_base(&ev, EVENT_REQUEST);
+            ev.msg = &m;
+            size_t n = encode(&ev);
+            if (n == 0 || strstr(line, want) == NULL) {
+                fprintf(stderr, "  case %zu at offset %zu: %.*s", i, off, (int)n, line);
+                CHECK(false);
+                return;
+            }
+        }
     }
 
     /* Valid UTF-8 with NUL, quotes, U+2028: decodes to the very bytes. */
