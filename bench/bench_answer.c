@@ -27,6 +27,8 @@
 #include "sensor/config.h"
 #include "sensor/sensor.h"
 
+#include "request_mix.h"
+
 enum { N_REQ = 1000, MSG_MAX = 1400, BATCH = 64, ROUNDS = 5 };
 
 static char reqs[N_REQ][MSG_MAX];
@@ -37,57 +39,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The mix of sipload.c: 30% OPTIONS, 30% REGISTER, 25% REGISTER with
- * Authorization (a wrong response), 15% INVITE to an international number. */
-static size_t build_request(char *buf, unsigned long long s)
-{
-    unsigned kind = (unsigned)(s % 100), src = (unsigned)(s % 64);
-    char srcip[32];
-    snprintf(srcip, sizeof srcip, "127.0.%u.%u", src / 250, src % 250 + 2);
-    const char *host = "127.0.0.1";
-#define common                                                   \
-        "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-%llu;rport\r\n"     \
-        "Max-Forwards: 70\r\n"                                        \
-        "From: \"%s\"<sip:%s@%s>;tag=%llx\r\n"                        \
-        "To: \"%s\"<sip:%s@%s>\r\n"                                   \
-        "User-Agent: friendly-scanner\r\n"                            \
-        "Call-ID: B-%llu\r\n"                                         \
-        "CSeq: %llu %s\r\n"
-    const char *ext = (kind % 3 == 0) ? "100" : (kind % 3 == 1) ? "4711" : "200";
-    int n;
-    if (kind < 30) {
-        n = snprintf(buf, MSG_MAX, "OPTIONS sip:%s@%s SIP/2.0\r\n", ext, host);
-        n += snprintf(buf + n, MSG_MAX - (size_t)n, common, srcip, s, ext, ext, host, s, ext,
-                      ext, host, s, s, "OPTIONS");
-        n += snprintf(buf + n, MSG_MAX - (size_t)n,
-                      "Accept: application/sdp\r\nContent-Length: 0\r\n\r\n");
-    } else if (kind < 60) {
-        n = snprintf(buf, MSG_MAX, "REGISTER sip:%s SIP/2.0\r\n", host);
-        n += snprintf(buf + n, MSG_MAX - (size_t)n, common, srcip, s, ext, ext, host, s, ext,
-                      ext, host, s, s, "REGISTER");
-        n += snprintf(buf + n, MSG_MAX - (size_t)n,
-                      "Contact: <sip:%s@%s:5060>\r\nContent-Length: 0\r\n\r\n", ext, srcip);
-    } else if (kind < 85) {
-        n = snprintf(buf, MSG_MAX, "REGISTER sip:%s SIP/2.0\r\n", host);
-        n += snprintf(buf + n, MSG_MAX - (size_t)n, common, srcip, s, "100", "100", host, s,
-                      "100", "100", host, s, s, "REGISTER");
-        n += snprintf(buf + n, MSG_MAX - (size_t)n,
-                      "Contact: <sip:100@%s:5060>\r\n"
-                      "Authorization: Digest username=\"100\",realm=\"asterisk\",nonce=\"%08llx\","
-                      "uri=\"sip:%s\",response=\"0123456789abcdef0123456789abcdef\","
-                      "algorithm=MD5,qop=auth\r\nContent-Length: 0\r\n\r\n",
-                      srcip, s & 0x7fffffff, host);
-    } else {
-        n = snprintf(buf, MSG_MAX, "INVITE sip:00972%07llu@%s SIP/2.0\r\n", s % 10000000, host);
-        n += snprintf(buf + n, MSG_MAX - (size_t)n, common, srcip, s, "100", "100", host, s,
-                      "00972", "00972", host, s, s, "INVITE");
-        n += snprintf(buf + n, MSG_MAX - (size_t)n,
-                      "Contact: <sip:100@%s:5060>\r\nContent-Length: 0\r\n\r\n", srcip);
-    }
-#undef common
-    return (size_t)n;
 }
 
 /* minresp.c's work for one datagram. */
@@ -155,7 +106,7 @@ static double best(int what, rig *r)
 
 int main(int argc, char **argv)
 {
-    for (unsigned i = 0; i < N_REQ; i++) req_len[i] = build_request(reqs[i], i);
+    for (unsigned i = 0; i < N_REQ; i++) req_len[i] = request_mix(reqs[i], MSG_MAX, i, i % 64, "B");
 
     static const char conf[] =
         "[sensor]\nsensor_id = bench\nlog_path = /dev/null\n"

@@ -34,6 +34,7 @@ step() {
         [ $ok = 1 ] && return
         [ $gen_short = 1 ] && return
     done
+    return 0
 }
 
 step_once() {

@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "request_mix.h"
+
 enum { MAX_SOURCES = 4096, BATCH = 32, MSG_MAX = 1400 };
 
 static struct {
@@ -122,53 +124,8 @@ static size_t build(char *buf, uint64_t seq, unsigned src, int *expect)
 
 static size_t build_request(char *buf, uint64_t seq, unsigned src, int *expect)
 {
-    unsigned kind = (unsigned)(seq % 100);
-    char srcip[32];
-    snprintf(srcip, sizeof srcip, "127.0.%u.%u", src / 250, src % 250 + 2);
-    const char *host = "127.0.0.1";
     *expect = 1;
-#define common                                                   \
-        "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-%llu;rport\r\n"     \
-        "Max-Forwards: 70\r\n"                                        \
-        "From: \"%s\"<sip:%s@%s>;tag=%llx\r\n"                        \
-        "To: \"%s\"<sip:%s@%s>\r\n"                                   \
-        "User-Agent: friendly-scanner\r\n"                            \
-        "Call-ID: %s-%llu\r\n"                                        \
-        "CSeq: %llu %s\r\n"
-    unsigned long long s = (unsigned long long)seq;
-    const char *ext = (kind % 3 == 0) ? "100" : (kind % 3 == 1) ? "4711" : "200";
-    int n;
-    if (kind < 30) {
-        n = snprintf(buf, MSG_MAX, "OPTIONS sip:%s@%s SIP/2.0\r\n", ext, host);
-        n += snprintf(buf + n, MSG_MAX - (size_t)n, common, srcip, s, ext, ext, host, s, ext,
-                      ext, host, opt.tag, s, s, "OPTIONS");
-        n += snprintf(buf + n, MSG_MAX - (size_t)n,
-                      "Accept: application/sdp\r\nContent-Length: 0\r\n\r\n");
-    } else if (kind < 60) {
-        n = snprintf(buf, MSG_MAX, "REGISTER sip:%s SIP/2.0\r\n", host);
-        n += snprintf(buf + n, MSG_MAX - (size_t)n, common, srcip, s, ext, ext, host, s, ext,
-                      ext, host, opt.tag, s, s, "REGISTER");
-        n += snprintf(buf + n, MSG_MAX - (size_t)n,
-                      "Contact: <sip:%s@%s:5060>\r\nContent-Length: 0\r\n\r\n", ext, srcip);
-    } else if (kind < 85) {
-        n = snprintf(buf, MSG_MAX, "REGISTER sip:%s SIP/2.0\r\n", host);
-        n += snprintf(buf + n, MSG_MAX - (size_t)n, common, srcip, s, "100", "100", host, s,
-                      "100", "100", host, opt.tag, s, s, "REGISTER");
-        n += snprintf(buf + n, MSG_MAX - (size_t)n,
-                      "Contact: <sip:100@%s:5060>\r\n"
-                      "Authorization: Digest username=\"100\",realm=\"asterisk\",nonce=\"%08llx\","
-                      "uri=\"sip:%s\",response=\"0123456789abcdef0123456789abcdef\","
-                      "algorithm=MD5,qop=auth\r\nContent-Length: 0\r\n\r\n",
-                      srcip, s & 0x7fffffff, host);
-    } else {
-        n = snprintf(buf, MSG_MAX, "INVITE sip:00972%07llu@%s SIP/2.0\r\n", s % 10000000, host);
-        n += snprintf(buf + n, MSG_MAX - (size_t)n, common, srcip, s, "100", "100", host, s,
-                      "00972", "00972", host, opt.tag, s, s, "INVITE");
-        n += snprintf(buf + n, MSG_MAX - (size_t)n,
-                      "Contact: <sip:100@%s:5060>\r\nContent-Length: 0\r\n\r\n", srcip);
-    }
-#undef common
-    return (size_t)n;
+    return request_mix(buf, MSG_MAX, (unsigned long long)seq, src, opt.tag);
 }
 
 /* The seq of a response: from "Call-ID: <tag>-<seq>". */
