@@ -407,7 +407,7 @@ static void handle_udp(net *n, sensor *s, size_t li)
         int64_t now = sensor_now_ms(), mono = sensor_mono_ms();
         unsigned tx = 0;
         for (int i = 0; i < got; i++) {
-            struct sockaddr_storage dst = {0};
+            struct sockaddr_storage dst;    /* set and read only when wildcard */
             char src_ip[64], dst_ip[64];
             sensor_addr a = {.transport = "udp", .src_ip = src_ip, .dst_ip = l->host,
                              .dst_port = l->port};
@@ -442,7 +442,8 @@ static void handle_udp(net *n, sensor *s, size_t li)
                     d->listener = li;
                     memcpy(&d->to, &n->rx_from[i], sizeof d->to);
                     d->to_len = n->rx_msgs[i].msg_hdr.msg_namelen;
-                    d->from = dst;
+                    if (l->wildcard)
+                        d->from = dst;              /* else: zero, from calloc */
                     heap_push(n, d);
                     continue;
                 }
