@@ -20,6 +20,16 @@ check() {
     if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
 
+# wait_for SECONDS CMD...: until CMD succeeds (TOOK: the seconds it took), or fails
+wait_for() {
+    local limit=$1 t0=$SECONDS; shift
+    while ! "$@"; do
+        [ $((SECONDS - t0)) -ge "$limit" ] && return 1
+        sleep 0.5
+    done
+    TOOK=$((SECONDS - t0))
+}
+
 finish() {
     local rc=$?
     # A test that stopped early (exit 1 before any check, e.g. the sensor

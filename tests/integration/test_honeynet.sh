@@ -99,8 +99,15 @@ for i in 1 2 3; do
     start_one "$i" "$WORK/s$i/sensor.err" || exit 1
 done
 ok "three sensors on 127.0.1.1-3 port $PORT"
-check "each sensor started its shipper" \
-    test "$(grep -l "sipsnare ship: delivering" "$WORK"/s{1,2,3}/sensor.err | wc -l)" -eq 3
+# The shipper says so once it has opened the store: that may come after the
+# sensor answers (a PostgreSQL connection on a loaded machine).
+shippers_started() { [ "$(grep -l "sipsnare ship: delivering" "$WORK"/s{1,2,3}/sensor.err | wc -l)" -eq 3 ]; }
+if wait_for 30 shippers_started; then
+    ok "each sensor started its shipper"
+else
+    not_ok "each sensor started its shipper"
+    for i in 1 2 3; do echo "  --- sensor $i:"; sed 's/^/  /' "$WORK/s$i/sensor.err"; done
+fi
 
 # total_lines: event lines (complete) in all logs
 total_lines() { cat "$WORK"/s{1,2,3}/events.jsonl | wc -l; }

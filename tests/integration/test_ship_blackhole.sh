@@ -44,15 +44,6 @@ start_sensor || exit 1
 
 lines() { wc -l <"$WORK/events.jsonl"; }
 db_rows() { pg_psql -Atc 'SELECT count(*) FROM events' 2>/dev/null || echo -1; }
-# wait_for SECONDS CMD...: until CMD succeeds (TOOK: the seconds it took), or fails
-wait_for() {
-    local limit=$1 t0=$SECONDS; shift
-    while ! "$@"; do
-        [ $((SECONDS - t0)) -ge "$limit" ] && return 1
-        sleep 0.5
-    done
-    TOOK=$((SECONDS - t0))
-}
 shipped() { [ "$(db_rows)" -eq "$(lines)" ]; }
 delivering() { [ "$(db_rows)" -gt 1000 ]; }
 said() { grep -q "$1" "$WORK/sensor.err"; }
