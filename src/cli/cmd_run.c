@@ -1,4 +1,5 @@
 /* cmd_run.c - `sipsnare run` and `sipsnare honeyd`: the sensor. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -280,9 +281,18 @@ int honeyd_main(int argc, char **argv)
                         "(Honeyd sets them for its service scripts)\n");
         return 2;
     }
+    /* The peer's address as the network loop would write it (inet_ntop):
+     * the persona compares it as text (addr_equal). */
+    char src_text[INET6_ADDRSTRLEN];
+    unsigned char bin[16];
+    int fam = strchr(src, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(fam, src, bin) != 1 || !inet_ntop(fam, bin, src_text, sizeof src_text)) {
+        fprintf(stderr, "sipsnare honeyd: HONEYD_IP_SRC is not an address: %s\n", src);
+        return 2;
+    }
     sensor_ctx ctx;
     if (ctx_open(&ctx, config, log_path, sensor_id, seed) != 0) { ctx_close(&ctx); return 1; }
-    sensor_addr a = {.src_ip = src, .dst_ip = dst, .transport = "udp",
+    sensor_addr a = {.src_ip = src_text, .dst_ip = dst, .transport = "udp",
                      .src_port = (uint16_t)(sport ? atoi(sport) : 0),
                      .dst_port = (uint16_t)(dport ? atoi(dport) : 5060)};
     /* The per-source table wants the binary address; Honeyd mode serves one

@@ -121,7 +121,8 @@ void event_format_time(int64_t time_ms, char out[25])
 
 /* ---- writer -------------------------------------------------------------- */
 
-/* A bounded output buffer. An overflow sticks; p == NULL only counts. */
+/* A bounded output buffer. An overflow sticks (full, and no room left);
+ * p == NULL only counts. */
 typedef struct {
     char *p;
     size_t cap, n;
@@ -132,11 +133,12 @@ typedef struct {
 
 static inline void put(jw *w, const char *s, size_t len)
 {
-    if (w->full || len > w->cap - w->n) {
+    if (len > w->cap - w->n) {
         w->full = true;
+        w->cap = w->n;
         return;
     }
-    if (w->p && len)
+    if (w->p)
         memcpy(w->p + w->n, s, len);
     w->n += len;
 }
@@ -285,15 +287,15 @@ static bool put_escaped(jw *w, const char *s, size_t len, size_t max_out, bool u
     return false;
 }
 
-/* A key: K("name") is the quoted key with its colon and that length, so
- * a key costs one copy (with its comma: two) and no strlen(). */
-#define K(name) ("\"" name "\":"), (sizeof("\"" name "\":") - 1)
+/* A key: K("name") is the comma, the quoted key and its colon, and that
+ * length, so a key costs one copy and no strlen(). */
+#define K(name) (",\"" name "\":"), (sizeof(",\"" name "\":") - 1)
 
+/* qkey starts with the comma, written only when one is due: one copy. */
 static void put_key(jw *w, const char *qkey, size_t qlen)
 {
-    if (w->comma)
-        put(w, ",", 1);
-    put(w, qkey, qlen);
+    size_t skip = !w->comma;
+    put(w, qkey + skip, qlen - skip);
     w->comma = true;
 }
 

@@ -174,11 +174,7 @@ static size_t cs_text(const cs_ctx *c, sip_str v, char *out, size_t cap)
         unsigned char ch = u[i];
         /* a run of ordinary bytes (neither NUL, CR, LF, SP nor HT): one copy */
         if (ch > ' ' || (ch != '\0' && ch != '\r' && ch != '\n' && ch != ' ' && ch != '\t')) {
-            size_t j = i + 1;
-            while (j < v.len && (u[j] > ' ' || (u[j] != '\0' && u[j] != '\r' && u[j] != '\n' &&
-                                              u[j] != ' ' && u[j] != '\t')))
-                j++;
-            size_t run = j - i, room = cap - 1 - o;
+            size_t run = 1 + text_ordinary_run(u + i + 1, v.len - i - 1), room = cap - 1 - o;
             if (run > room)
                 run = room;
             memcpy(out + o, v.p + i, run);
@@ -931,7 +927,7 @@ static int cs_register_contact(cs_ctx *c, long *expiry, char *our, size_t ourcap
             host[k++] = *hp++;
     }
     host[k] = '\0';
-    if (!addr_equal(host, k, host))
+    if (!addr_is_literal(host, k))
         return PR_FAILED;
 
     if (expire > 3600)

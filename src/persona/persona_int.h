@@ -236,9 +236,14 @@ void persona_random_uuid(prng *r, char out[37]);
 bool text_ieq(const char *a, size_t alen, const char *lit);
 bool text_iprefix(const char *a, size_t alen, const char *lit);
 const char *text_ifind(const char *h, size_t hlen, const char *needle, size_t *at);
-/* Address texts equal as addresses (inet_pton for both families); names
- * never equal an address. */
+/* The address text a (alen bytes) equals b as an address (inet_pton for
+ * both families); b must be an address as inet_ntop writes it (a peer's
+ * source). Names never equal an address. */
 bool addr_equal(const char *a, size_t alen, const char *b);
+/* a (alen bytes) is an IPv4 or IPv6 address text. */
+bool addr_is_literal(const char *a, size_t alen);
+/* The length of the run at u of bytes other than NUL, CR, LF, SP and HT. */
+size_t text_ordinary_run(const unsigned char *u, size_t len);
 bool addr_is_ipv6(const char *a);
 
 #endif

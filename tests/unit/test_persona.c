@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "persona/persona.h"
+#include "persona/persona_int.h"
 #include "sip/digest_auth.h"
 #include "sip/sip.h"
 
@@ -1706,6 +1707,51 @@ static void test_misc_answers(void)
     persona_free(p);
 }
 
+
+/* The text helpers' fast paths against what they replace: the SSE2 run of
+ * ordinary bytes with every stop byte at every offset around the 16-byte
+ * blocks; the textual shortcut of addr_equal with equal texts, different
+ * texts of one address, and names. */
+static void test_text_helpers(void)
+{
+    static const unsigned char stops[] = {'\0', '\r', '\n', ' ', '\t'};
+    static const unsigned char kept[] = {0x01, 0x1f, '!', 0x7f, 0x80, 0xff};
+    unsigned char buf[64];
+    for (size_t len = 0; len <= 48; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t k = 0; k < sizeof stops; k++) {
+                memset(buf, 'a', sizeof buf);
+                buf[at] = stops[k];
+                if (text_ordinary_run(buf, len) != at)
+                    CHECK_INT(text_ordinary_run(buf, len), at);
+            }
+            for (size_t k = 0; k < sizeof kept; k++) {
+                memset(buf, 'a', sizeof buf);
+                buf[at] = kept[k];
+                if (at + 1 < len)
+                    buf[len - 1] = ' ';
+                size_t want = at + 1 < len ? len - 1 : len;
+                if (text_ordinary_run(buf, len) != want)
+                    CHECK_INT(text_ordinary_run(buf, len), want);
+            }
+        }
+        memset(buf, 'a', sizeof buf);
+        CHECK_INT(text_ordinary_run(buf, len), len);
+    }
+
+    CHECK(addr_equal("192.0.2.1", 9, "192.0.2.1"));
+    CHECK(addr_equal("192.0.2.10", 9, "192.0.2.1"));         /* a's first 9 bytes */
+    CHECK(!addr_equal("192.0.2.1", 9, "192.0.2.10"));
+    CHECK(!addr_equal("192.0.2.1", 8, "192.0.2.1"));
+    CHECK(addr_equal("2001:DB8::7", 11, "2001:db8::7"));     /* one address, two texts */
+    CHECK(addr_equal("2001:db8:0::7", 13, "2001:db8::7"));
+    CHECK(!addr_equal("pbx.example.com", 15, "192.0.2.1"));
+    CHECK(!addr_equal("", 0, "192.0.2.1"));
+    CHECK(addr_is_literal("192.0.2.1", 9) && addr_is_literal("::1", 3));
+    CHECK(!addr_is_literal("pbx.example.com", 15) && !addr_is_literal("192.0.2.256", 11));
+    CHECK(!addr_is_literal("", 0));
+}
+
 CHECK_MAIN("test_persona",
            {"fixtures: chan_sip flows replayed", test_fixtures_chansip},
            {"fixtures: pjsip flows replayed", test_fixtures_pjsip},
@@ -1724,4 +1770,5 @@ CHECK_MAIN("test_persona",
            {"alwaysauthreject=yes", test_alwaysauthreject},
            {"hostile sizes", test_hostile_sizes},
            {"determinism by seed", test_determinism},
-           {"IPv6/TCP, guests to s, 488, REGISTER contact rules", test_misc_answers})
+           {"IPv6/TCP, guests to s, 488, REGISTER contact rules", test_misc_answers},
+           {"text helpers: ordinary runs, address equality", test_text_helpers})
