@@ -290,6 +290,13 @@ static bool put_escaped(jw *w, const char *s, size_t len, size_t max_out, bool u
 /* A key: K("name") is the comma, the quoted key and its colon, and that
  * length, so a key costs one copy and no strlen(). */
 #define K(name) (",\"" name "\":"), (sizeof(",\"" name "\":") - 1)
+/* The same for a string field, with the value's opening quote; a type of
+ * its own, so that a K() given to a string field does not compile. */
+typedef struct {
+    const char *q;
+    size_t n;
+} skey;
+#define KS(name) ((skey){",\"" name "\":\"", sizeof(",\"" name "\":\"") - 1})
 
 /* qkey starts with the comma, written only when one is due: one copy. */
 static void put_key(jw *w, const char *qkey, size_t qlen)
@@ -312,31 +319,29 @@ static void close_obj(jw *w)
     w->comma = true;
 }
 
-/* A string field from the network; the key is omitted when the view is
- * absent, "" when present but empty. */
-static void field_view(jw *w, const char *qkey, size_t qlen, sip_str v, size_t max_out,
-                       bool unfold)
+/* A string field from the network, its key given by KS(); the key is
+ * omitted when the view is absent, "" when present but empty. */
+static void field_view(jw *w, skey key, sip_str v, size_t max_out, bool unfold)
 {
     if (v.p == NULL)
         return;
-    put_key(w, qkey, qlen);
-    put(w, "\"", 1);
+    put_key(w, key.q, key.n);
     if (put_escaped(w, v.p, v.len, max_out, unfold))
         w->cut = true;
     put(w, "\"", 1);
 }
 
 /* A string from the sensor itself (ids, static reasons); omitted if NULL. */
-static void field_cstr(jw *w, const char *qkey, size_t qlen, const char *s)
+static void field_cstr(jw *w, skey key, const char *s)
 {
     if (s != NULL)
-        field_view(w, qkey, qlen, (sip_str){s, strlen(s)}, FIELD_SHORT, false);
+        field_view(w, key, (sip_str){s, strlen(s)}, FIELD_SHORT, false);
 }
 
 /* An address buffer of the event, NUL-terminated or not. */
-static void field_ip(jw *w, const char *qkey, size_t qlen, const char ip[EVENT_IP_MAX])
+static void field_ip(jw *w, skey key, const char ip[EVENT_IP_MAX])
 {
-    field_view(w, qkey, qlen, (sip_str){ip, strnlen(ip, EVENT_IP_MAX)}, FIELD_SHORT, false);
+    field_view(w, key, (sip_str){ip, strnlen(ip, EVENT_IP_MAX)}, FIELD_SHORT, false);
 }
 
 /* Counters are clamped to INT64_MAX: JSON readers such as jansson take
@@ -398,18 +403,18 @@ static void fields_auth(jw *w, const sip_msg *m)
     if (d->raw.p == NULL)
         return;
     open_obj(w, K("auth"));
-    field_cstr(w, K("header"), hdr);
-    field_view(w, K("scheme"), d->scheme, FIELD_SHORT, true);
-    field_view(w, K("user"), d->username, FIELD_SHORT, true);
-    field_view(w, K("realm"), d->realm, FIELD_SHORT, true);
-    field_view(w, K("nonce"), d->nonce, FIELD_SHORT, true);
-    field_view(w, K("uri"), d->uri, FIELD_LONG, true);
-    field_view(w, K("algorithm"), d->algorithm, FIELD_SHORT, true);
-    field_view(w, K("response"), d->response, FIELD_SHORT, true);
-    field_view(w, K("qop"), d->qop, FIELD_SHORT, true);
-    field_view(w, K("nc"), d->nc, FIELD_SHORT, true);
-    field_view(w, K("cnonce"), d->cnonce, FIELD_SHORT, true);
-    field_view(w, K("opaque"), d->opaque, FIELD_SHORT, true);
+    field_cstr(w, KS("header"), hdr);
+    field_view(w, KS("scheme"), d->scheme, FIELD_SHORT, true);
+    field_view(w, KS("user"), d->username, FIELD_SHORT, true);
+    field_view(w, KS("realm"), d->realm, FIELD_SHORT, true);
+    field_view(w, KS("nonce"), d->nonce, FIELD_SHORT, true);
+    field_view(w, KS("uri"), d->uri, FIELD_LONG, true);
+    field_view(w, KS("algorithm"), d->algorithm, FIELD_SHORT, true);
+    field_view(w, KS("response"), d->response, FIELD_SHORT, true);
+    field_view(w, KS("qop"), d->qop, FIELD_SHORT, true);
+    field_view(w, KS("nc"), d->nc, FIELD_SHORT, true);
+    field_view(w, KS("cnonce"), d->cnonce, FIELD_SHORT, true);
+    field_view(w, KS("opaque"), d->opaque, FIELD_SHORT, true);
     close_obj(w);
 }
 
@@ -422,37 +427,37 @@ static void fields_request(jw *w, const event *ev)
 {
     const sip_msg *m = ev->msg;
     if (m != NULL) {
-        field_view(w, K("method"), m->method_str, FIELD_SHORT, false);
-        field_view(w, K("ruri"), m->ruri_raw, FIELD_LONG, false);
+        field_view(w, KS("method"), m->method_str, FIELD_SHORT, false);
+        field_view(w, KS("ruri"), m->ruri_raw, FIELD_LONG, false);
         if (!(m->warnings & SIP_WARN_BAD_RURI))
-            field_view(w, K("ruri_user"), m->ruri.user, FIELD_SHORT, false);
-        field_view(w, K("from_user"), uri_user(&m->from), FIELD_SHORT, true);
-        field_view(w, K("from_tag"), m->from.tag, FIELD_SHORT, true);
-        field_view(w, K("from_display"), m->from.display, FIELD_SHORT, true);
-        field_view(w, K("to_user"), uri_user(&m->to), FIELD_SHORT, true);
-        field_view(w, K("to_tag"), m->to.tag, FIELD_SHORT, true);
+            field_view(w, KS("ruri_user"), m->ruri.user, FIELD_SHORT, false);
+        field_view(w, KS("from_user"), uri_user(&m->from), FIELD_SHORT, true);
+        field_view(w, KS("from_tag"), m->from.tag, FIELD_SHORT, true);
+        field_view(w, KS("from_display"), m->from.display, FIELD_SHORT, true);
+        field_view(w, KS("to_user"), uri_user(&m->to), FIELD_SHORT, true);
+        field_view(w, KS("to_tag"), m->to.tag, FIELD_SHORT, true);
         if (m->n_contact > 0)
-            field_view(w, K("contact_user"), uri_user(&m->contact[0]), FIELD_SHORT, true);
-        field_view(w, K("call_id"), m->call_id, FIELD_LONG, true);
+            field_view(w, KS("contact_user"), uri_user(&m->contact[0]), FIELD_SHORT, true);
+        field_view(w, KS("call_id"), m->call_id, FIELD_LONG, true);
         if (m->cseq_ok)
             field_u64(w, K("cseq"), m->cseq);
-        field_view(w, K("cseq_method"), m->cseq_method, FIELD_SHORT, true);
-        field_view(w, K("user_agent"), m->user_agent, FIELD_LONG, true);
+        field_view(w, KS("cseq_method"), m->cseq_method, FIELD_SHORT, true);
+        field_view(w, KS("user_agent"), m->user_agent, FIELD_LONG, true);
         if (m->max_forwards >= 0)
             field_i64(w, K("max_forwards"), m->max_forwards);
         if (m->expires >= 0)
             field_i64(w, K("expires"), m->expires);
         if (m->n_via > 0) {
-            field_view(w, K("via_host"), m->via[0].host, FIELD_SHORT, true);
+            field_view(w, KS("via_host"), m->via[0].host, FIELD_SHORT, true);
             if (m->via[0].port != 0)
                 field_u64(w, K("via_port"), m->via[0].port);
-            field_view(w, K("via_branch"), m->via[0].branch, FIELD_SHORT, true);
+            field_view(w, KS("via_branch"), m->via[0].branch, FIELD_SHORT, true);
         }
         fields_auth(w, m);
     }
     const persona_result *r = ev->result;
     if (r != NULL) {
-        field_cstr(w, K("auth_outcome"), persona_auth_name(r->auth));
+        field_cstr(w, KS("auth_outcome"), persona_auth_name(r->auth));
         unsigned n = r->n < PERSONA_MAX_RESPONSES ? r->n : PERSONA_MAX_RESPONSES;
         if (n > 0)
             field_u64(w, K("response"), r->resp[n - 1].code);
@@ -467,7 +472,7 @@ static void fields_request(jw *w, const event *ev)
     }
     field_bool(w, K("answered"), ev->answered);
     if (r != NULL) {
-        field_cstr(w, K("drop_reason"), r->drop_reason);
+        field_cstr(w, KS("drop_reason"), r->drop_reason);
         field_bool(w, K("dial_external"), r->dial_external);
         field_bool(w, K("extension_known"), r->extension_known);
     }
@@ -481,13 +486,13 @@ static void fields_response(jw *w, const event *ev)
     if (m == NULL)
         return;
     field_u64(w, K("status"), m->status);
-    field_view(w, K("reason"), m->reason, FIELD_SHORT, false);
-    field_view(w, K("call_id"), m->call_id, FIELD_LONG, true);
+    field_view(w, KS("reason"), m->reason, FIELD_SHORT, false);
+    field_view(w, KS("call_id"), m->call_id, FIELD_LONG, true);
     if (m->cseq_ok)
         field_u64(w, K("cseq"), m->cseq);
-    field_view(w, K("cseq_method"), m->cseq_method, FIELD_SHORT, true);
-    field_view(w, K("user_agent"), m->user_agent, FIELD_LONG, true);
-    field_view(w, K("server"), m->server, FIELD_LONG, true);
+    field_view(w, KS("cseq_method"), m->cseq_method, FIELD_SHORT, true);
+    field_view(w, KS("user_agent"), m->user_agent, FIELD_LONG, true);
+    field_view(w, KS("server"), m->server, FIELD_LONG, true);
     field_warnings(w, m->warnings);
 }
 
@@ -529,15 +534,15 @@ size_t event_to_json(const event *ev, char *out, size_t cap)
 
     put(&w, "{", 1);
     field_u64(&w, K("v"), EVENT_SCHEMA_VERSION);
-    field_cstr(&w, K("eventid"), event_kind_name(ev->kind));
-    field_cstr(&w, K("timestamp"), time_text);
-    field_cstr(&w, K("sensor"), ev->sensor);
-    field_cstr(&w, K("run"), ev->run_id);
+    field_cstr(&w, KS("eventid"), event_kind_name(ev->kind));
+    field_cstr(&w, KS("timestamp"), time_text);
+    field_cstr(&w, KS("sensor"), ev->sensor);
+    field_cstr(&w, KS("run"), ev->run_id);
     field_u64(&w, K("seq"), ev->seq);
-    field_cstr(&w, K("transport"), ev->transport);
-    field_ip(&w, K("src_ip"), ev->src_ip);
+    field_cstr(&w, KS("transport"), ev->transport);
+    field_ip(&w, KS("src_ip"), ev->src_ip);
     field_u64(&w, K("src_port"), ev->src_port);
-    field_ip(&w, K("dst_ip"), ev->dst_ip);
+    field_ip(&w, KS("dst_ip"), ev->dst_ip);
     field_u64(&w, K("dst_port"), ev->dst_port);
 
     switch (ev->kind) {
@@ -548,7 +553,7 @@ size_t event_to_json(const event *ev, char *out, size_t cap)
         fields_response(&w, ev);
         break;
     case EVENT_MALFORMED:
-        field_cstr(&w, K("error"), ev->error ? ev->error : "unknown");
+        field_cstr(&w, KS("error"), ev->error ? ev->error : "unknown");
         field_u64(&w, K("error_offset"), ev->error_offset);
         break;
     case EVENT_RATELIMITED:

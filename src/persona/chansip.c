@@ -116,6 +116,12 @@ typedef struct {
 static const sip_header *cs_get(const cs_ctx *c, sip_hdr_kind k, bool alias, unsigned *start)
 {
     const sip_header *h = c->m->headers;
+    /* no line before the first of its kind (the parser's index) */
+    unsigned first = c->m->hdr_first[k];
+    if (first == 0)
+        return NULL;
+    if (*start < first - 1u)
+        *start = first - 1u;
     for (unsigned x = *start; x < c->nh; x++) {
         if (h[x].kind == k && h[x].name.len > 1) {
             *start = x + 1;
