@@ -295,7 +295,7 @@ bool addr_is_literal(const char *a, size_t alen)
 {
     char tmp[64];
     unsigned char x[16];
-    if (alen == 0 || alen >= sizeof tmp)
+    if (alen == 0 || alen >= sizeof tmp || memchr(a, '\0', alen))
         return false;
     memcpy(tmp, a, alen);
     tmp[alen] = '\0';
@@ -306,11 +306,11 @@ bool addr_equal(const char *a, size_t alen, const char *b)
 {
     char tmp[64];
     unsigned char x[16], y[16];
-    if (b == NULL || alen == 0 || alen >= sizeof tmp)
+    if (b == NULL || alen == 0 || alen >= sizeof tmp || memchr(a, '\0', alen))
         return false;
     /* b is an address as inet_ntop wrote it (the peer's): the same text
      * is the same address, without two inet_pton (most top Vias). */
-    if (strncmp(a, b, alen) == 0 && b[alen] == '\0')
+    if (strlen(b) == alen && memcmp(a, b, alen) == 0)
         return true;
     memcpy(tmp, a, alen);
     tmp[alen] = '\0';

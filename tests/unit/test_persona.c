@@ -1747,9 +1747,10 @@ static void test_text_helpers(void)
     CHECK(addr_equal("2001:db8:0::7", 13, "2001:db8::7"));
     CHECK(!addr_equal("pbx.example.com", 15, "192.0.2.1"));
     CHECK(!addr_equal("", 0, "192.0.2.1"));
+    CHECK(!addr_equal("192.0.2.1\0xyz", 13, "192.0.2.1"));  /* a NUL inside a: not b */
     CHECK(addr_is_literal("192.0.2.1", 9) && addr_is_literal("::1", 3));
     CHECK(!addr_is_literal("pbx.example.com", 15) && !addr_is_literal("192.0.2.256", 11));
-    CHECK(!addr_is_literal("", 0));
+    CHECK(!addr_is_literal("", 0) && !addr_is_literal("::1\0", 4));
 }
 
 CHECK_MAIN("test_persona",
