@@ -4,8 +4,11 @@
 # (b) sipsnare with its full persona, logging every event to a file on disk.
 # Both face the same load generator (bench/sipload.c: OPTIONS, REGISTER with
 # and without Authorization, INVITE, 2% garbage, 64 source addresses) at
-# rising rates, in the same run. Prints each step, the ratio, CPU time per
-# request, and checks that every answered request is in sipsnare's log.
+# rising rates, in the same run, step by step in turn (both servers run
+# side by side, idle when not loaded), so that a change in the shared
+# machine's state hits both and not only the second. Prints each step, the
+# ratio, CPU time per request, and checks that every answered request is in
+# sipsnare's log.
 #   BENCH_RATES="20000 40000 ..." BENCH_SECONDS=2 BENCH_BISECT=3 BENCH_TRIES=2 BENCH_PIN=0 \
 #     bench/bench_sensor.sh
 set -eu
@@ -16,7 +19,8 @@ load=$build/bench/sipload
 rates=${BENCH_RATES:-"10000 20000 40000 60000 80000 100000 130000 160000 200000 250000 300000 400000 500000"}
 seconds=${BENCH_SECONDS:-2}
 work=$(mktemp -d /tmp/sipsnare-bench.XXXXXX)
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+declare -A pid_of=()
+trap 'kill ${pid_of[*]:-} 2>/dev/null; rm -rf "$work"' EXIT
 server=""
 
 port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -59,26 +63,55 @@ step_once() {
     fi
 }
 
-# sweep NAME: the rising rates until one loses 1% or more, then halving the
-# gap between the last good rate and that one BENCH_BISECT times (default 3:
-# within an eighth of a step), the same for both servers; sets best and
-# cpu_us (at the best rate).
-sweep() {
-    local name=$1 lo=0 hi=0 i
-    total=0 best=0 cpu_us=0 genbound=0
-    for r in $rates; do
-        step "$name" "$r"
-        if [ $ok = 1 ]; then lo=$r; best=$achieved; cpu_us=$us; else hi=$r; break; fi
-    done
-    for ((i = 0; i < ${BENCH_BISECT:-3} && hi > 0 && hi - lo > 1000; i++)); do
-        local mid=$(((lo + hi) / 2))
-        step "$name" "$mid"
-        if [ $ok = 1 ]; then lo=$mid; best=$achieved; cpu_us=$us; else hi=$mid; fi
-    done
-    echo "  $name: $total requests sent"
-    if [ $genbound = 1 ]; then
-        echo "  $name: limited by the load generator, not by the server: its figure is a lower bound"
+# The sweep, for both servers in turn at each step: the rising rates until
+# a step loses 1% or more, then halving the gap between the last good rate
+# and that one BENCH_BISECT times (default 3: within an eighth of a step).
+# Per server: lo, hi, best (the answered rate of the best good step),
+# cpu (its CPU us per request), sent (requests), gen (generator-bound).
+declare -A lo hi best cpu sent gen pid_of port_of
+
+# one NAME RATE: a step against server NAME; updates its state.
+one() {
+    local name=$1 r=$2
+    server=${pid_of[$name]} p=${port_of[$name]} total=0 genbound=0
+    step "$name" "$r"
+    sent[$name]=$((${sent[$name]} + total))
+    [ $genbound = 1 ] && gen[$name]=1
+    if [ $ok = 1 ]; then
+        lo[$name]=$r best[$name]=$achieved cpu[$name]=$us
+    else
+        hi[$name]=$r
     fi
+    # the sensor's log write-back settles before the other server's turn
+    [ "$name" = sipsnare ] && sleep 1
+    return 0
+}
+
+sweep_both() {
+    local name r i mid
+    for name in minresp sipsnare; do
+        lo[$name]=0 hi[$name]=0 best[$name]=0 cpu[$name]=0 sent[$name]=0 gen[$name]=0
+    done
+    for r in $rates; do
+        for name in minresp sipsnare; do
+            [ "${hi[$name]}" = 0 ] && one "$name" "$r"
+        done
+        [ "${hi[minresp]}" != 0 ] && [ "${hi[sipsnare]}" != 0 ] && break
+    done
+    for ((i = 0; i < ${BENCH_BISECT:-3}; i++)); do
+        for name in minresp sipsnare; do
+            if [ "${hi[$name]}" != 0 ] && [ $((${hi[$name]} - ${lo[$name]})) -gt 1000 ]; then
+                mid=$(((${lo[$name]} + ${hi[$name]}) / 2))
+                one "$name" "$mid"
+            fi
+        done
+    done
+    for name in minresp sipsnare; do
+        echo "  $name: ${sent[$name]} requests sent"
+        if [ "${gen[$name]}" = 1 ]; then
+            echo "  $name: limited by the load generator, not by the server: its figure is a lower bound"
+        fi
+    done
 }
 
 # BENCH_PIN=1 (with 2 or more cores): the server on the last core, the load
@@ -93,15 +126,10 @@ fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
 
-p=$(port)
-$pin_server $build/bench/minresp "$p" 2>/dev/null &
-server=$!
-sleep 0.3
-sweep minresp
-ceiling=$best ceiling_cpu=$cpu_us
-kill "$server"; wait "$server" 2>/dev/null || true
-
-p=$(port)
+port_of[minresp]=$(port)
+$pin_server $build/bench/minresp "${port_of[minresp]}" 2>/dev/null &
+pid_of[minresp]=$!
+port_of[sipsnare]=$(port)
 cat >"$work/bench.conf" <<EOF
 [sensor]
 sensor_id = bench
@@ -117,13 +145,15 @@ allowguest = yes
 rate_pps = 0
 rate_bytes = 0
 EOF
-$pin_server "$SIPSNARE" run -c "$work/bench.conf" -l "udp 127.0.0.1:$p" 2>"$work/sensor.err" &
-server=$!
+$pin_server "$SIPSNARE" run -c "$work/bench.conf" -l "udp 127.0.0.1:${port_of[sipsnare]}" 2>"$work/sensor.err" &
+pid_of[sipsnare]=$!
 sleep 0.5
-sweep sipsnare
-sensor=$best sensor_cpu=$cpu_us
-kill -TERM "$server"; wait "$server" 2>/dev/null || true
-server=""
+sweep_both
+ceiling=${best[minresp]} ceiling_cpu=${cpu[minresp]}
+sensor=${best[sipsnare]} sensor_cpu=${cpu[sipsnare]}
+kill "${pid_of[minresp]}"; wait "${pid_of[minresp]}" 2>/dev/null || true
+kill -TERM "${pid_of[sipsnare]}"; wait "${pid_of[sipsnare]}" 2>/dev/null || true
+pid_of=()
 
 # Every request the generator saw answered must be in the log (Call-ID, CSeq).
 missing=$(python3 - "$work" <<'EOF'

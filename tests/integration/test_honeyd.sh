@@ -14,3 +14,15 @@ echo "$out" | grep -qF "received=198.51.100.7" && ok "Via received= is Honeyd's 
     || not_ok "Via received= is Honeyd's source address"
 n=$(count_events 'e["src_ip"]=="198.51.100.7" and e["src_port"]==5061 and e["dst_ip"]=="192.0.2.10" and e.get("response")==200')
 check "event logged with Honeyd's addresses" test "$n" -eq 1
+
+# The source is taken as the network loop would write it (inet_ntop): an
+# IPv6 address in another spelling is the same peer; a non-address is refused.
+HONEYD_IP_SRC=2001:DB8:0::7 HONEYD_IP_DST=192.0.2.10 \
+    timeout 20 "$SIPSNARE" honeyd -c "$WORK/sipsnare.conf" <"$req" >/dev/null
+n=$(count_events 'e["src_ip"]=="2001:db8::7"')
+check "Honeyd's IPv6 source logged in its canonical form" test "$n" -eq 1
+rc=0
+HONEYD_IP_SRC=not-an-address HONEYD_IP_DST=192.0.2.10 \
+    timeout 20 "$SIPSNARE" honeyd -c "$WORK/sipsnare.conf" <"$req" >/dev/null 2>"$WORK/bad.err" || rc=$?
+check "a HONEYD_IP_SRC that is no address: exit 2, said why" \
+    bash -c "[ $rc -eq 2 ] && grep -q 'HONEYD_IP_SRC is not an address: not-an-address' '$WORK/bad.err'"
