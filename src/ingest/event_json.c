@@ -693,6 +693,10 @@ static int members(jp *j, const field *table, size_t n, store_event *ev, int dep
                 return wrong_type(j, &table[k]);
             }
             j->p++;
+            /* A repeated "auth" replaces the earlier object whole, as the
+             * last value of a repeated key does everywhere (and in jansson):
+             * none of the earlier object's fields may survive it. */
+            ev->auth_user = ev->auth_realm = ev->auth_algorithm = (store_str){0};
             if (members(j, AUTH_FIELDS, NFIELDS(AUTH_FIELDS), ev, depth + 1) != 0)
                 return -1;
         } else {

@@ -220,7 +220,7 @@ static inline bool ordinary(unsigned char c)
 
 /* The length of the run of ordinary bytes at the start of u[0..len): 16
  * bytes at a time with SSE2 while none is below 0x21 (a value is mostly
- * one run; chan_sip copies five or six values per response, byte by byte
+ * one run; chan_sip copies five or six values per response: byte by byte,
  * this was ~4% of the sensor's own instructions, bench/bench_answer). */
 size_t text_ordinary_run(const unsigned char *u, size_t len)
 {

@@ -124,7 +124,7 @@ static void put_cstr(hbuf *b, const char *s) { put(b, s, strlen(s)); }
 static void put_colon(hbuf *b) { put(b, ":", 1); }
 
 /* One digest context per thread, reused and freed when the thread ends:
- * EVP_Digest allocates and frees one per call, a third of the cost of
+ * EVP_Digest allocates and frees one per call, a sixth of the cost of
  * hashing a short string (bench/bench_answer). */
 static pthread_key_t ctx_key;
 static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
