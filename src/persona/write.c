@@ -291,32 +291,37 @@ bool addr_is_ipv6(const char *a)
     return a && strchr(a, ':') != NULL;
 }
 
-bool addr_is_literal(const char *a, size_t alen)
+/* The address in the text a (alen bytes, no NUL inside) into out: returns
+ * its family, 0 if a is no IPv4 or IPv6 address. */
+static int addr_from_text(const char *a, size_t alen, unsigned char out[16])
 {
     char tmp[64];
-    unsigned char x[16];
     if (alen == 0 || alen >= sizeof tmp || memchr(a, '\0', alen))
-        return false;
+        return 0;
     memcpy(tmp, a, alen);
     tmp[alen] = '\0';
-    return inet_pton(AF_INET, tmp, x) == 1 || inet_pton(AF_INET6, tmp, x) == 1;
+    if (inet_pton(AF_INET, tmp, out) == 1)
+        return AF_INET;
+    if (inet_pton(AF_INET6, tmp, out) == 1)
+        return AF_INET6;
+    return 0;
+}
+
+bool addr_is_literal(const char *a, size_t alen)
+{
+    unsigned char x[16];
+    return addr_from_text(a, alen, x) != 0;
 }
 
 bool addr_equal(const char *a, size_t alen, const char *b)
 {
-    char tmp[64];
     unsigned char x[16], y[16];
-    if (b == NULL || alen == 0 || alen >= sizeof tmp || memchr(a, '\0', alen))
+    if (b == NULL)
         return false;
     /* b is an address as inet_ntop wrote it (the peer's): the same text
      * is the same address, without two inet_pton (most top Vias). */
-    if (strlen(b) == alen && memcmp(a, b, alen) == 0)
+    if (strlen(b) == alen && alen > 0 && memcmp(a, b, alen) == 0)
         return true;
-    memcpy(tmp, a, alen);
-    tmp[alen] = '\0';
-    if (inet_pton(AF_INET, tmp, x) == 1)
-        return inet_pton(AF_INET, b, y) == 1 && memcmp(x, y, 4) == 0;
-    if (inet_pton(AF_INET6, tmp, x) == 1)
-        return inet_pton(AF_INET6, b, y) == 1 && memcmp(x, y, 16) == 0;
-    return false;
+    int fam = addr_from_text(a, alen, x);
+    return fam != 0 && inet_pton(fam, b, y) == 1 && memcmp(x, y, fam == AF_INET ? 4 : 16) == 0;
 }
