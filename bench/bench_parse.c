@@ -18,8 +18,9 @@
  * Each measurement runs about one second (CLOCK_MONOTONIC); three rounds,
  * the best one counts. Run from the repository root (make bench does).
  * `bench_parse once [I]` extracts each message's fields (or message I's,
- * from 0) 1000 times and prints nothing: for instruction counts, which the machine's noise does not move,
- *   valgrind --tool=callgrind --toggle-collect='sipsnare_once*' bench_parse once
+ * from 0) 1000 times and prints nothing: for instruction counts, which the
+ * machine's noise does not move,
+ *   valgrind --tool=callgrind --toggle-collect='sipsnare_once*' bench_parse once [I]
  */
 #include <stdarg.h>
 #include <stdio.h>

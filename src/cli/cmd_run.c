@@ -1,7 +1,7 @@
 /* cmd_run.c - `sipsnare run` and `sipsnare honeyd`: the sensor. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "report/blocklist.h"
 #include "sensor/config.h"
 #include "sensor/honeyd.h"
 #include "sensor/net.h"
@@ -281,12 +282,10 @@ int honeyd_main(int argc, char **argv)
                         "(Honeyd sets them for its service scripts)\n");
         return 2;
     }
-    /* The peer's address as the network loop would write it (inet_ntop):
-     * the persona compares it as text (addr_equal). */
+    /* The peer's address in its canonical text (inet_ntop's): the persona
+     * compares it as text (addr_equal). */
     char src_text[INET6_ADDRSTRLEN];
-    unsigned char bin[16];
-    int fam = strchr(src, ':') ? AF_INET6 : AF_INET;
-    if (inet_pton(fam, src, bin) != 1 || !inet_ntop(fam, bin, src_text, sizeof src_text)) {
+    if (bl_canonical_ip(src, src_text, sizeof src_text) < 0) {
         fprintf(stderr, "sipsnare honeyd: HONEYD_IP_SRC is not an address: %s\n", src);
         return 2;
     }

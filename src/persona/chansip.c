@@ -179,8 +179,9 @@ static size_t cs_text(const cs_ctx *c, sip_str v, char *out, size_t cap)
     while (i < v.len && o + 1 < cap) {
         unsigned char ch = u[i];
         /* a run of ordinary bytes (neither NUL, CR, LF, SP nor HT): one copy */
-        if (ch > ' ' || (ch != '\0' && ch != '\r' && ch != '\n' && ch != ' ' && ch != '\t')) {
-            size_t run = 1 + text_ordinary_run(u + i + 1, v.len - i - 1), room = cap - 1 - o;
+        size_t run = text_ordinary_run(u + i, v.len - i);
+        if (run > 0) {
+            size_t room = cap - 1 - o;
             if (run > room)
                 run = room;
             memcpy(out + o, v.p + i, run);
