@@ -68,7 +68,7 @@ step_once() {
 # and that one BENCH_BISECT times (default 3: within an eighth of a step).
 # Per server: lo, hi, best (the answered rate of the best good step),
 # cpu (its CPU us per request), sent (requests), gen (generator-bound).
-declare -A lo hi best cpu sent gen pid_of port_of
+declare -A lo hi best cpu sent gen port_of
 
 # one NAME RATE: a step against server NAME; updates its state.
 one() {
