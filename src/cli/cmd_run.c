@@ -184,6 +184,7 @@ int run_main(int argc, char **argv)
     opt.max_tcp_connections = ctx.cfg.limits.max_tcp_connections;
     opt.tcp_idle_s = ctx.cfg.limits.tcp_idle_s;
     opt.max_message = ctx.cfg.limits.max_message;
+    opt.udp_buffer = (int)ctx.cfg.limits.udp_buffer;
     opt.rate_pps = ctx.cfg.limits.rate_pps;
     opt.rate_bytes = ctx.cfg.limits.rate_bytes;
     if (ratelimit_init(&ctx.limit, opt.rate_sources, opt.rate_pps, opt.rate_bytes) != 0) {
@@ -209,7 +210,7 @@ int run_main(int argc, char **argv)
         return 1;
     }
     for (size_t i = 0; i < net_listener_count(n); i++) {
-        char desc[96];
+        char desc[160];
         net_listener_describe(n, i, desc, sizeof desc);
         fprintf(stderr, "sipsnare: listening on %s\n", desc);
     }

@@ -195,6 +195,7 @@ void sensor_config_defaults(struct sensor_config *cfg)
     cfg->limits.max_tcp_connections = 1024;
     cfg->limits.tcp_idle_s = 30;
     cfg->limits.max_message = 65535;
+    cfg->limits.udp_buffer = CONFIG_UDP_BUFFER_DEFAULT;
     cfg->store.batch = 5000;
     cfg->store.retry_max_s = 30;
 }
@@ -411,6 +412,7 @@ static const struct key_def {
     {SEC_LIMITS, "max_tcp_connections", K_UINT, CFG(limits.max_tcp_connections), 1, 1000000},
     {SEC_LIMITS, "tcp_idle_s", K_UINT, CFG(limits.tcp_idle_s), 1, 86400},
     {SEC_LIMITS, "max_message", K_SIZE, CFG(limits.max_message), 1024, SIP_MAX_MESSAGE},
+    {SEC_LIMITS, "udp_buffer", K_UINT, CFG(limits.udp_buffer), 0, 1u << 30},
     {SEC_STORE, "target", K_STR, CFG(store.target), 1, 0},
     {SEC_STORE, "state", K_STR, CFG(store.state_path), 1, 0},
     {SEC_STORE, "batch", K_UINT, CFG(store.batch), 1, 100000},

@@ -22,6 +22,10 @@ enum {
     CONFIG_MAX_INCLUDE_DEPTH = 8,    /* nested #include in an Asterisk file  */
     CONFIG_MAX_IMPORT_BYTES = 16 << 20, /* all files of one import together  */
     CONFIG_LISTEN_HOST_MAX = 64,
+    /* [limits] udp_buffer: 32 MiB holds ~0.3 s of a 100,000/s flood of
+     * typical requests, so a stall of the machine (a writeback burst, a
+     * busy neighbour) is ridden out instead of dropping what arrives. */
+    CONFIG_UDP_BUFFER_DEFAULT = 32 << 20,
 };
 
 /* One socket to open. */
@@ -40,6 +44,7 @@ struct sensor_limits {
     unsigned max_tcp_connections;
     unsigned tcp_idle_s;
     size_t max_message;            /* TCP framing limit                     */
+    unsigned udp_buffer;           /* UDP socket buffer wish, bytes (0: the kernel's) */
 };
 
 /* [store]: deliver the event log to a central store (docs/HONEYNET.md). */

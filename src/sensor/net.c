@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sensor/config.h"
+
 enum {
     UDP_BUF = 65536,                /* one datagram, the IPv4/IPv6 maximum */
     SEND_SLOTS = NET_UDP_BATCH * PERSONA_MAX_RESPONSES,
@@ -94,13 +96,24 @@ void net_options_defaults(net_options *o)
     o->rate_pps = 50;
     o->rate_bytes = 20000;
     o->rate_sources = 65536;
-    o->udp_rcvbuf = 32 << 20;  /* ~0.5 s of a 100k/s flood: rides out stalls */
+    o->udp_buffer = CONFIG_UDP_BUFFER_DEFAULT;
 }
 
 static int set_nonblock(int fd)
 {
     int fl = fcntl(fd, F_GETFL);
     return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* A socket buffer of the wished size: the FORCE option (CAP_NET_ADMIN)
+ * goes past net.core.rmem_max / wmem_max; only if it is refused does the
+ * plain option ask for what those limits allow. Never both: the plain
+ * option after a FORCE that worked would cut the buffer back to the limit
+ * (Debian's default rmem_max is 208 KiB: 150 datagrams of a flood). */
+static void set_buffer(int fd, int force_opt, int opt, int bytes)
+{
+    if (setsockopt(fd, SOL_SOCKET, force_opt, &bytes, sizeof bytes) != 0)
+        setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof bytes);
 }
 
 static bool is_wildcard(const struct sockaddr_storage *ss)
@@ -175,12 +188,9 @@ static int open_listener(listener *l, const net_listen *spec, const net_options 
     if (ai->ai_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (!spec->tcp) {
-        int buf = o->udp_rcvbuf;
-        if (buf > 0) {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf);
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-            setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof buf);
-            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+        if (o->udp_buffer > 0) {
+            set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, o->udp_buffer);
+            set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, o->udp_buffer);
         }
     }
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) goto fail;
@@ -258,8 +268,15 @@ void net_listener_describe(const net *n, size_t i, char *out, size_t cap)
 {
     const listener *l = &n->ls[i];
     bool v6 = l->family == AF_INET6;
-    snprintf(out, cap, "%s %s%s%s:%u", l->tcp ? "tcp" : "udp", v6 ? "[" : "", l->host,
-             v6 ? "]" : "", l->port);
+    int w = snprintf(out, cap, "%s %s%s%s:%u", l->tcp ? "tcp" : "udp", v6 ? "[" : "", l->host,
+                     v6 ? "]" : "", l->port);
+    int rcvbuf = 0;
+    socklen_t len = sizeof rcvbuf;
+    /* What the kernel granted (it doubles the wish for its bookkeeping):
+     * an operator sees at once whether a flood's bursts can be ridden out. */
+    if (!l->tcp && w > 0 && (size_t)w < cap &&
+        getsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) == 0)
+        snprintf(out + w, cap - (size_t)w, ", receive buffer %d KiB", rcvbuf / 1024);
 }
 void net_get_stats(const net *n, net_stats *st) { *st = n->st; }
 

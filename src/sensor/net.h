@@ -38,7 +38,7 @@ typedef struct {
     unsigned rate_pps;             /* per-source answers/s (0: unlimited)   */
     unsigned rate_bytes;           /* per-source bytes/s (0: unlimited)     */
     unsigned rate_sources;         /* slots in the per-source table          */
-    int udp_rcvbuf;                /* SO_RCVBUF wish, bytes                  */
+    int udp_buffer;                /* socket buffer wish, bytes (0: the kernel's)   */
 } net_options;
 
 void net_options_defaults(net_options *o);

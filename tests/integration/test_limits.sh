@@ -11,6 +11,18 @@ write_config
 sed -i 's/^\[limits\]$/[limits]\nmax_tcp_connections = 6000\ntcp_idle_s = 300/' "$WORK/sipsnare.conf"
 RATE_PPS=50 start_sensor || exit 1
 
+# The UDP socket buffers ([limits] udp_buffer, 32 MiB by default): granted in
+# full even past net.core.rmem_max when the sensor may force it (as root),
+# and the startup line says what the kernel granted (twice the wish).
+granted=$(sed -nE "s/.*listening on udp 127\.0\.0\.1:$PORT, receive buffer ([0-9]+) KiB$/\1/p" "$WORK/sensor.err")
+ss_rb=$(ss -uanm "sport = :$PORT" | sed -nE 's/.*skmem:\(r[0-9]+,rb([0-9]+),.*/\1/p' | head -1)
+check "the startup line says the UDP receive buffer (${granted:-none} KiB)" test -n "$granted"
+check "ss shows the same receive buffer (${ss_rb:-none} bytes)" test "${ss_rb:-0}" = $((${granted:-1} * 1024))
+if [ "$(id -u)" = 0 ]; then
+    check "as root the receive buffer is the configured 32 MiB, doubled ($granted KiB; rmem_max $(sysctl -n net.core.rmem_max))" \
+        test "$granted" = 65536
+fi
+
 drops() { nstat -az UdpRcvbufErrors 2>/dev/null | awk '/UdpRcvbufErrors/{print $2}'; }
 d0=$(drops)
 out=$($LOAD -S -t "127.0.0.1:$PORT" -r "${SPRAY_RATE:-50000}" -n "${SPRAY_COUNT:-1000000}")

@@ -111,6 +111,7 @@ static void test_defaults(void)
     CHECK_INT(cfg.limits.max_tcp_connections, 1024);
     CHECK_INT(cfg.limits.tcp_idle_s, 30);
     CHECK_INT(cfg.limits.max_message, 65535);
+    CHECK_INT(cfg.limits.udp_buffer, 32 << 20);
     /* the persona part is persona_config_defaults() */
     persona_config pd;
     persona_config_defaults(&pd);
@@ -157,6 +158,7 @@ static void test_all_keys(void)
         "max_tcp_connections = 64\n"
         "tcp_idle_s = 10\n"
         "max_message = 8192\n"
+        "udp_buffer = 0\n"
         "\n"
         "[extensions]\n"
         "100 = 1234, call\n"
@@ -193,6 +195,7 @@ static void test_all_keys(void)
     CHECK_INT(cfg.limits.max_tcp_connections, 64);
     CHECK_INT(cfg.limits.tcp_idle_s, 10);
     CHECK_INT(cfg.limits.max_message, 8192);
+    CHECK_INT(cfg.limits.udp_buffer, 0);
     CHECK_INT(cfg.persona.n_extensions, 2);
     const persona_extension *e = ext("100");
     CHECK(e && strcmp(e->secret, "1234") == 0 && e->can_call && e->md5secret[0] == '\0');
@@ -350,6 +353,8 @@ static void test_errors(void)
     CHECK_ERROR("[sensor]\nuser = a\n[persona]\n[sensor]\nuser = b\n", "e.conf:5: user is set twice");
     CHECK_ERROR("[sensor]\nsensor_id = 1234567890123456789012345678901234567890123456789012345678901234\n",
                 "e.conf:2: sensor_id: value too long (max 63 bytes)");
+    CHECK_ERROR("[limits]\nudp_buffer = 2147483648\n",
+                "e.conf:2: udp_buffer: 2147483648 is out of range (0..1073741824)");
     CHECK_ERROR("[limits]\nmax_message = 100000\n",
                 "e.conf:2: max_message: 100000 is out of range (1024..65535)");
 
