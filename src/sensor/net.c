@@ -409,7 +409,12 @@ static void send_batch(net *n, const listener *l, unsigned count)
 static void handle_udp(net *n, sensor *s, size_t li)
 {
     listener *l = &n->ls[li];
-    for (int round = 0; round < 16; round++) {  /* bounded: let TCP and timers run */
+    /* Under load the next batch is usually waiting: ask for it at once
+     * instead of going back to epoll_wait, until the socket is empty or 16
+     * rounds have run (bounded: TCP and timers get their turn). At
+     * 100,000 requests/s this made 5x fewer system calls and 28x fewer
+     * context switches (docs/PERFORMANCE.md). */
+    for (int round = 0; round < 16; round++) {
         for (int i = 0; i < NET_UDP_BATCH; i++) {
             n->rx_iov[i] = (struct iovec){n->rx[i], UDP_BUF};
             n->rx_msgs[i].msg_hdr = (struct msghdr){
@@ -482,7 +487,6 @@ static void handle_udp(net *n, sensor *s, size_t li)
             tx = 0;
         }
         if (tx) send_batch(n, l, tx);
-        if (got < NET_UDP_BATCH) return;
     }
 }
 
