@@ -223,8 +223,9 @@ static size_t plain_run(const unsigned char *u, size_t len)
  * before it is tested, so a run costs one pass and no memcpy call (the
  * encoder is a third of the sensor's own work per request); bytes stored
  * past the run are overwritten by what the caller writes next. A value of
- * 16 bytes or more ends with a block that overlaps the one before, so no
- * store and no load leaves [0, len). */
+ * 16 bytes or more ends with a block that overlaps the one before, a
+ * shorter one is two overlapping words: no store and no load leaves
+ * [0, len). */
 static size_t copy_plain(char *o, const unsigned char *u, size_t len)
 {
     size_t i = 0;
@@ -245,6 +246,24 @@ static size_t copy_plain(char *o, const unsigned char *u, size_t len)
             if (m)
                 return i + (size_t)__builtin_ctz(m);
         }
+        return len;
+    }
+    if (len >= 4) {
+        /* Most fields are short (ports, tags, users, addresses): the value
+         * as two overlapping words, 8 or 4 bytes each, tested as one. */
+        size_t w = len >= 8 ? 8 : 4, tail = len - w;
+        uint64_t a = 0, b = 0;
+        memcpy(&a, u, w);
+        memcpy(&b, u + tail, w);
+        memcpy(o, &a, w);
+        memcpy(o + tail, &b, w);
+        unsigned m = w == 8 ? not_plain16(_mm_set_epi64x((long long)b, (long long)a))
+                            : not_plain16(_mm_set_epi32(0, 0, (int)b, (int)a)) & 0xff;
+        unsigned head = m & ((1u << w) - 1), rest = m >> w;
+        if (head)
+            return (size_t)__builtin_ctz(head);
+        if (rest)
+            return tail + (size_t)__builtin_ctz(rest);
         return len;
     }
 #endif
