@@ -397,10 +397,12 @@ static void cs_put_top_via(cs_ctx *c, wbuf *w, sip_str hv)
     /* ast_sockaddr_stringify_addr_remote(): the bare address (IPv6
      * without brackets: AST_SOCKADDR_STR_ADDR) */
     char ip[80];
-    const char *src = c->peer->src_ip ? c->peer->src_ip : "";
-    size_t ipn = strnlen(src, 70);
-    memcpy(ip, src, ipn);
-    ip[ipn] = '\0';
+    ip[0] = '\0';
+    if (c->peer->src_ip != NULL) {
+        size_t ipn = strnlen(c->peer->src_ip, 70);
+        memcpy(ip, c->peer->src_ip, ipn);
+        ip[ipn] = '\0';
+    }
     size_t n = 0;
     out[0] = '\0';
     if (c->force_rport || rport) {
