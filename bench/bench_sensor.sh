@@ -68,7 +68,7 @@ step_once() {
 # and that one BENCH_BISECT times (default 3: within an eighth of a step).
 # Per server: lo, hi, best (the answered rate of the best good step),
 # cpu (its CPU us per request), sent (requests), gen (generator-bound).
-declare -A lo hi best cpu sent gen port_of
+declare -A lo hi best cpu sent gen port_of cpu_at
 
 # one NAME RATE: a step against server NAME; updates its state.
 one() {
@@ -78,7 +78,7 @@ one() {
     sent[$name]=$((${sent[$name]} + total))
     [ $genbound = 1 ] && gen[$name]=1
     if [ $ok = 1 ]; then
-        lo[$name]=$r best[$name]=$achieved cpu[$name]=$us
+        lo[$name]=$r best[$name]=$achieved cpu[$name]=$us cpu_at[$name,$r]=$us
     else
         hi[$name]=$r
     fi
@@ -174,4 +174,15 @@ print(missing)
 EOF
 )
 ratio=$(awk -v a="$sensor" -v b="$ceiling" 'BEGIN{printf "%.2f", b ? a/b : 0}')
+# CPU per request falls as the load rises (bigger batches), so the two
+# servers are compared at one rate: the highest both answered.
+same=0
+for key in "${!cpu_at[@]}"; do
+    r=${key#sipsnare,}
+    [ "$r" != "$key" ] && [ -n "${cpu_at[minresp,$r]:-}" ] && [ "$r" -gt "$same" ] && same=$r
+done
+if [ "$same" != 0 ]; then
+    echo "  at ${same}/s, both answered: CPU per request minresp ${cpu_at[minresp,$same]} us, sipsnare ${cpu_at[sipsnare,$same]} us ($(awk -v a="${cpu_at[sipsnare,$same]}" -v b="${cpu_at[minresp,$same]}" 'BEGIN{printf "%.2f", (b > 0) ? a / b : 0}')x)"
+fi
+[ "${gen[minresp]}" = 1 ] && echo "  the ceiling is a lower bound (load generator), so the ratio is an upper bound"
 echo "result: ceiling (minresp) $ceiling req/s at ${ceiling_cpu} us CPU/req; sipsnare $sensor req/s at ${sensor_cpu} us CPU/req; ratio $ratio; answered but not logged: $missing"
