@@ -78,7 +78,8 @@ int main(int argc, char **argv)
         if (load(argv[i + 2], i) != 0)
             return 1;
 
-    /* The extensions of the captures' flows (docs/PERSONA.md's examples). */
+    /* 100/1234 is the account the captured svcrack and nmap brute-force
+     * flows find; 200 has a strong password; alice an md5secret. */
     static persona_extension ext[] = {
         {.name = "100", .secret = "1234", .can_call = true},
         {.name = "200", .secret = "vT9#qL2x!Rm8@wZ4pK7s"},
@@ -98,13 +99,14 @@ int main(int argc, char **argv)
     for (unsigned round = 0; round < rounds; round++) {
         rig *r = &rigs[round % 4 == 3];
         r->s.log_raw = round % 2 == 1;
-        unsigned host = round % 60000;
-        snprintf(src_ip, sizeof src_ip, "198.51.%u.%u", 100 + host / 250, host % 250 + 1);
+        /* 10.b.c.d, one address per round (the text and the binary form
+         * agree for any round count; nothing is sent anywhere) */
+        uint8_t ip4[4] = {10, (uint8_t)(round >> 16), (uint8_t)(round >> 8), (uint8_t)round};
+        snprintf(src_ip, sizeof src_ip, "%u.%u.%u.%u", ip4[0], ip4[1], ip4[2], ip4[3]);
         sensor_addr a = {.src_ip = src_ip, .src_port = (uint16_t)(5060 + round % 3),
                          .dst_ip = "192.0.2.10", .dst_port = 5060, .transport = "udp"};
         a.src_bin[10] = a.src_bin[11] = 0xff;
-        a.src_bin[12] = 198, a.src_bin[13] = 51;
-        a.src_bin[14] = (uint8_t)(100 + host / 250), a.src_bin[15] = (uint8_t)(host % 250 + 1);
+        memcpy(a.src_bin + 12, ip4, 4);
         for (unsigned i = 0; i < n; i++) {
             sensor_handle_datagram(&r->s, data[i], data_len[i], &a, now_ms++, &msg, &res);
             answered += res.n > 0;
