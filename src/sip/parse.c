@@ -29,6 +29,8 @@ enum {
 };
 #define SIP_MAX_DELTA_SECONDS UINT32_MAX    /* Expires: 2^32-1 (RFC 3261 25.1) */
 
+_Static_assert(SIP_HDR_KIND_COUNT <= 64, "sip_msg.hdr_repeated has one bit per kind");
+
 static int fail(sip_msg *m, const char *buf, const char *at, const char *why)
 {
     m->error = why;
@@ -324,10 +326,13 @@ static void take_date(sip_msg *m, sip_str v)
 static int take_header(sip_msg *m, const char *buf, const sip_header *h, unsigned i)
 {
     sip_str v = h->value;
-    if (m->hdr_first[h->kind] == 0)
+    if (m->hdr_first[h->kind] == 0) {
         m->hdr_first[h->kind] = (uint8_t)(i + 1);
-    else if (h->kind == SIP_HDR_FROM || h->kind == SIP_HDR_TO)
-        m->warnings |= SIP_WARN_DUP_SINGLETON; /* RFC 4475 multi01 */
+    } else {
+        m->hdr_repeated |= 1ull << h->kind;
+        if (h->kind == SIP_HDR_FROM || h->kind == SIP_HDR_TO)
+            m->warnings |= SIP_WARN_DUP_SINGLETON; /* RFC 4475 multi01 */
+    }
     switch (h->kind) {
     case SIP_HDR_CALL_ID:      take_str(m, &m->call_id, v, true); break;
     case SIP_HDR_CSEQ:         take_cseq(m, v); break;
@@ -640,8 +645,13 @@ static unsigned lazy_list(sip_msg *m, sip_hdr_kind kind, unsigned bit, unsigned 
     if (!(m->parsed & bit)) {
         m->parsed |= bit;
         *n = 0;
-        if (m->hdr_first[kind] != 0)
-            for (unsigned i = m->hdr_first[kind] - 1u; i < m->n_headers; i++)
+        if (m->hdr_first[kind] == 0)
+            return 0;
+        unsigned i = m->hdr_first[kind] - 1u;
+        take(m, m->headers[i].value);
+        /* The other lines of the kind, if the framing saw any. */
+        if (m->hdr_repeated & (1ull << kind))
+            for (i++; i < m->n_headers; i++)
                 if (m->headers[i].kind == kind)
                     take(m, m->headers[i].value);
     }

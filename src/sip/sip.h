@@ -300,6 +300,7 @@ typedef struct {
      * 1 + the index in headers[] of the first header of kind k, 0 if none;
      * parsed has a bit per memoised field whose accessor has run. */
     uint8_t hdr_first[SIP_HDR_KIND_COUNT];
+    uint64_t hdr_repeated;      /* bit k: more than one header of kind k   */
     unsigned parsed;
 
     unsigned n_headers;

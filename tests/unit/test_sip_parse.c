@@ -894,6 +894,42 @@ static void lazy_contract(void)
     guard_free(&h);
 }
 
+/* Via and Contact lines apart from each other: the accessors take every
+ * line of the kind, in order; a message with one line of each takes it
+ * alone (the framing records which kinds repeat). */
+static void lazy_lists_apart(void)
+{
+    static const char apart[] = "INVITE sip:x@y SIP/2.0" CRLF "Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/TCP b" CRLF
+                                "Contact: <sip:c1@h>" CRLF "From: <sip:a@b>;tag=1" CRLF "To: <sip:a@b>" CRLF
+                                "v: SIP/2.0/UDP c" CRLF "Call-ID: c" CRLF "m: <sip:c2@h>, <sip:c3@h>" CRLF
+                                "CSeq: 1 INVITE" CRLF "VIA: SIP/2.0/UDP d" CRLF "l: 0" CRLF CRLF;
+    static const char once[] = HDRS "Contact: <sip:c9@h>" CRLF "l: 0" CRLF CRLF;
+    guarded g, h;
+    guard_copy(&g, apart, sizeof apart - 1);
+    CHECK_INT(sip_frame_datagram(g.p, g.len, &m), 0);
+    CHECK_INT(sip_msg_vias(&m), 4);
+    CHECK_VIEW(sip_msg_via(&m, 0)->host, "a");
+    CHECK_VIEW(sip_msg_via(&m, 1)->host, "b");
+    CHECK_VIEW(sip_msg_via(&m, 2)->host, "c");
+    CHECK_VIEW(sip_msg_via(&m, 3)->host, "d");
+    CHECK_INT(sip_msg_contacts(&m), 3);
+    CHECK_VIEW(sip_msg_contact(&m, 0)->uri.user, "c1");
+    CHECK_VIEW(sip_msg_contact(&m, 2)->uri.user, "c3");
+    /* The same msg, a message with one line of each. */
+    guard_copy(&h, once, sizeof once - 1);
+    CHECK_INT(sip_frame_datagram(h.p, h.len, &m), 0);
+    CHECK_INT(sip_msg_vias(&m), 1);
+    CHECK_VIEW(sip_msg_via(&m, 0)->host, "h");
+    CHECK_INT(sip_msg_contacts(&m), 1);
+    CHECK_VIEW(sip_msg_contact(&m, 0)->uri.user, "c9");
+    /* The complete parse agrees. */
+    CHECK_INT(sip_parse_datagram(g.p, g.len, &m), 0);
+    CHECK_INT(m.n_via, 4);
+    CHECK_INT(m.n_contact, 3);
+    guard_free(&g);
+    guard_free(&h);
+}
+
 CHECK_MAIN("test_sip_parse",
     {"request: every field", request_fields},
     {"response: status, reason, challenge", response_fields},
@@ -924,4 +960,5 @@ CHECK_MAIN("test_sip_parse",
     {"IPv6 references and ports", ipv6_and_ports},
     {"lazy: frame + accessors == complete parse", lazy_equals_eager},
     {"lazy: accessors, memoisation, warnings", lazy_contract},
+    {"lazy: Via and Contact lines apart", lazy_lists_apart},
 )
