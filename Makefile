@@ -103,6 +103,22 @@ deps-runtime:
 sipsnare: $(PROG)
 	@[ "$(BUILD)" != build ] || ln -sf $(PROG) $@
 
+# What the objects of $(BUILD) were compiled with. make compares only file
+# times, so without this a change of compiler or flags in an existing build
+# directory (CC=clang, OPT=-O0, PGO=0 after a PGO build) would keep the old
+# objects. The file is rewritten only when the flags differ, and every
+# object depends on it. (The PGO training's instrumented pass is the
+# training's own business: it does not count.)
+FLAGS_FILE  := $(BUILD)/flags
+BUILD_FLAGS := $(CC) $(CXX) $(CPPFLAGS) $(ALL_CFLAGS) | $(ALL_CXXFLAGS) | $(LDLIBS)
+ifneq ($(PGO),gen)
+ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_FILE)))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_FILE),$(BUILD_FLAGS))
+endif
+$(LIB_OBJ) $(CLI_OBJ): $(FLAGS_FILE)
+endif
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
@@ -127,7 +143,8 @@ $(PROG): $(CLI_OBJ) $(LIB)
 ifeq ($(PGO),1)
 $(LIB_OBJ): $(PGO_STAMP)
 endif
-$(PGO_STAMP): $(LIB_SRC) $(CXX_SRC) $(shell find src -name '*.h') bench/pgo_train.c $(PGO_DATA) Makefile
+$(PGO_STAMP): $(LIB_SRC) $(CXX_SRC) $(shell find src -name '*.h') bench/pgo_train.c $(PGO_DATA) Makefile \
+              $(FLAGS_FILE)
 	@echo "pgo: the library instrumented, then trained on $(words $(PGO_DATA)) attack-tool requests"
 	@rm -f $(LIB_OBJ) $(LIB) $(BUILD)/bench/pgo_train
 	@mkdir -p $(BUILD)/src && find $(BUILD)/src -name '*.gcda' -delete
