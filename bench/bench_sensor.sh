@@ -8,7 +8,9 @@
 # side by side, idle when not loaded), so that a change in the shared
 # machine's state hits both and not only the second. Prints each step, the
 # ratio, CPU time per request, and checks that every answered request is in
-# sipsnare's log.
+# sipsnare's log. When the generator, not minresp, sets the ceiling, the
+# ratio is bracketed: the measured one above, one over minresp's estimated
+# capacity (one core / its CPU per request) below.
 #   BENCH_RATES="20000 40000 ..." BENCH_SECONDS=2 BENCH_BISECT=3 BENCH_TRIES=2 BENCH_PIN=0 \
 #     bench/bench_sensor.sh
 set -eu
