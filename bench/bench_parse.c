@@ -267,6 +267,8 @@ static const char *c_stop(const char *p, const char *end)
 /* The user of the first "sip:" URI in v: after the first ':' up to '@'. */
 static sip_str c_user(sip_str v)
 {
+    if (v.p == NULL)
+        return SIP_STR_NULL;
     const char *end = v.p + v.len, *s = c_find(v.p, end, ':');
     if (s == end || s - v.p < 3 || memcmp(s - 3, "sip", 3) != 0)
         return SIP_STR_NULL;
@@ -278,15 +280,17 @@ static sip_str c_user(sip_str v)
  * follows a byte sep in v, up to c_stop or the closing quote. */
 static sip_str c_param(sip_str v, char sep, const char *name, size_t n, bool quoted)
 {
+    if (v.p == NULL)
+        return SIP_STR_NULL;
     const char *end = v.p + v.len, *s = v.p;
     for (;;) {
         s = c_find(s, end, sep);
-        if (end - s <= (ptrdiff_t)n)
+        if (s == end)
             return SIP_STR_NULL;
         s++;
-        while (*s == ' ')
+        while (s < end && *s == ' ')
             s++;
-        if (memcmp(s, name, n) == 0)
+        if (end - s >= (ptrdiff_t)n && memcmp(s, name, n) == 0)
             break;
     }
     s += n;
