@@ -173,7 +173,8 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIB) $(TEST_LDLIBS)
 
-test-build: $(PROG) $(TESTS) $(REPLAYS) $(TOOLS)
+# bench_parse too: test_bench_parse runs its checks (no timing).
+test-build: $(PROG) $(TESTS) $(REPLAYS) $(TOOLS) $(BUILD)/bench/bench_parse
 
 # The tests run twice: an optimised build, then the same sources under
 # ASan+UBSan in build/san. tests/run.sh prints the closing "N passed, N failed".
