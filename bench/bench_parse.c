@@ -588,7 +588,7 @@ int main(int argc, char **argv)
         }
     }
 
-    double min_ratio = 1e300;
+    double min_ratio = 1e300, min_ceiling = 1e300;
     printf("SIP parse + field extraction, messages/s (best of %d rounds of ~%.0f s)\n", ROUNDS, TARGET_SECONDS);
     printf("%-30s %5s %11s %11s %6s %11s %6s %11s %6s %8s\n", "message", "bytes", "sipsnare", "libosip2",
            "ratio", "complete", "ratio", "ceiling", "ratio", "sipsnare");
@@ -597,6 +597,8 @@ int main(int argc, char **argv)
         double ratio = best_s[i] / best_o[i];
         if (ratio < min_ratio)
             min_ratio = ratio;
+        if (best_x[i] / best_o[i] < min_ceiling)
+            min_ceiling = best_x[i] / best_o[i];
         printf("%-30s %5zu %11.0f %11.0f %5.1fx %11.0f %5.1fx %11.0f %5.1fx %7.0f%%\n", msgs[i].label,
                msgs[i].len, best_s[i], best_o[i], ratio, best_c[i], best_c[i] / best_o[i], best_x[i],
                best_x[i] / best_o[i], 100.0 * best_s[i] / best_x[i]);
@@ -604,8 +606,8 @@ int main(int argc, char **argv)
     printf("(sipsnare: framing + the accessors of these fields; complete: sip_parse_datagram,\n"
            " every header parsed and checked, as the sensor parses; ceiling: the same fields cut\n"
            " out with the SSE2 searches and nothing checked, a bound, not a parser)\n");
-    printf("lowest ratio %.1fx (target >= %.0fx: %s)\n", min_ratio, TARGET_RATIO,
-           min_ratio >= TARGET_RATIO ? "met" : "NOT met");
+    printf("lowest ratio %.1fx (target >= %.0fx: %s; the ceiling's lowest %.1fx)\n", min_ratio, TARGET_RATIO,
+           min_ratio >= TARGET_RATIO ? "met" : "NOT met", min_ceiling);
     for (int i = 0; i < N_MSGS; i++)
         free(msgs[i].buf);
     return 0;
