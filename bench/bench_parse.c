@@ -193,33 +193,46 @@ static void sipsnare_extract(const struct bench_msg *b, struct s_fields *f)
     f->digest_response = au->response;
 }
 
-/* Once, outside the timed loop: the fields must be the expected ones. */
-static void sipsnare_check(const struct bench_msg *b)
+/* Once, outside the timed loop: the fields who found in b must be the
+ * expected ones (a wrong one stops the program). */
+static void check_fields(const char *who, const struct bench_msg *b, const struct s_fields *f)
 {
     const struct expect_v *w = &b->v;
-    struct s_fields f;
-    sipsnare_extract(b, &f);
-    if (!view_is(f.method, w->method) || !view_is(f.ruri_host, w->ruri_host))
-        die("sipsnare", b->label, "the start line");
-    if (!view_is(f.from_user, w->from_user) || !view_is(f.from_tag, w->from_tag) ||
-        !view_is(f.to_user, w->to_user) || !view_is(f.call_id, w->call_id) ||
-        f.cseq != b->want.cseq || !view_is(f.cseq_method, w->method))
-        die("sipsnare", b->label, "From/To/Call-ID/CSeq");
-    if (!view_is(f.branch, w->branch) || !view_is(f.ua, w->ua) ||
-        !view_is(f.contact_user, w->contact_user))
-        die("sipsnare", b->label, "Via/User-Agent/Contact");
-    if (!view_is(f.digest_user, w->digest_user) || !view_is(f.digest_response, w->digest_response))
-        die("sipsnare", b->label, "the credentials");
+    if (!view_is(f->method, w->method) || !view_is(f->ruri_host, w->ruri_host))
+        die(who, b->label, "the start line");
+    if (!view_is(f->from_user, w->from_user) || !view_is(f->from_tag, w->from_tag) ||
+        !view_is(f->to_user, w->to_user) || !view_is(f->call_id, w->call_id) ||
+        f->cseq != b->want.cseq || !view_is(f->cseq_method, w->method))
+        die(who, b->label, "From/To/Call-ID/CSeq");
+    if (!view_is(f->branch, w->branch) || !view_is(f->ua, w->ua) ||
+        !view_is(f->contact_user, w->contact_user))
+        die(who, b->label, "Via/User-Agent/Contact");
+    if (!view_is(f->digest_user, w->digest_user) || !view_is(f->digest_response, w->digest_response))
+        die(who, b->label, "the credentials");
 }
 
-/* Timed: the extraction, folded into the sink. */
-static void sipsnare_once(const struct bench_msg *b)
+/* What the timed loops add to the sink: every field, folded. */
+__attribute__((always_inline)) static inline unsigned fold_fields(const struct s_fields *f)
+{
+    return fold(f->method) ^ fold(f->ruri_host) ^ fold(f->from_user) ^ fold(f->from_tag) ^
+           fold(f->to_user) ^ fold(f->call_id) ^ f->cseq ^ fold(f->cseq_method) ^ fold(f->branch) ^
+           fold(f->ua) ^ fold(f->contact_user) ^ fold(f->digest_user) ^ fold(f->digest_response);
+}
+
+static void sipsnare_check(const struct bench_msg *b)
 {
     struct s_fields f;
     sipsnare_extract(b, &f);
-    sink += fold(f.method) ^ fold(f.ruri_host) ^ fold(f.from_user) ^ fold(f.from_tag) ^
-            fold(f.to_user) ^ fold(f.call_id) ^ f.cseq ^ fold(f.cseq_method) ^ fold(f.branch) ^
-            fold(f.ua) ^ fold(f.contact_user) ^ fold(f.digest_user) ^ fold(f.digest_response);
+    check_fields("sipsnare", b, &f);
+}
+
+/* Timed: the extraction, folded into the sink. Never inlined: callgrind
+ * counts it by name (`once` above). */
+__attribute__((noinline)) static void sipsnare_once(const struct bench_msg *b)
+{
+    struct s_fields f;
+    sipsnare_extract(b, &f);
+    sink += fold_fields(&f);
 }
 
 /* Timed, for comparison: the complete parse the sensor uses (every header
@@ -361,25 +374,16 @@ static void ceiling_extract(const struct bench_msg *b, struct s_fields *f)
 
 static void ceiling_check(const struct bench_msg *b)
 {
-    const struct expect_v *w = &b->v;
     struct s_fields f;
     ceiling_extract(b, &f);
-    if (!view_is(f.method, w->method) || !view_is(f.ruri_host, w->ruri_host) ||
-        !view_is(f.from_user, w->from_user) || !view_is(f.from_tag, w->from_tag) ||
-        !view_is(f.to_user, w->to_user) || !view_is(f.call_id, w->call_id) ||
-        f.cseq != b->want.cseq || !view_is(f.cseq_method, w->method) || !view_is(f.branch, w->branch) ||
-        !view_is(f.ua, w->ua) || !view_is(f.contact_user, w->contact_user) ||
-        !view_is(f.digest_user, w->digest_user) || !view_is(f.digest_response, w->digest_response))
-        die("the ceiling", b->label, "a field");
+    check_fields("the ceiling", b, &f);
 }
 
-static void ceiling_once(const struct bench_msg *b)
+__attribute__((noinline)) static void ceiling_once(const struct bench_msg *b)
 {
     struct s_fields f;
     ceiling_extract(b, &f);
-    sink += fold(f.method) ^ fold(f.ruri_host) ^ fold(f.from_user) ^ fold(f.from_tag) ^
-            fold(f.to_user) ^ fold(f.call_id) ^ f.cseq ^ fold(f.cseq_method) ^ fold(f.branch) ^
-            fold(f.ua) ^ fold(f.contact_user) ^ fold(f.digest_user) ^ fold(f.digest_response);
+    sink += fold_fields(&f);
 }
 
 /* ---- libosip2 ------------------------------------------------------- */
