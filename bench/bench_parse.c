@@ -15,9 +15,9 @@
  * src/sip/sip.h), libosip2 the only way it has (osip_message_parse parses
  * every header, then its getters). Two more columns: the complete parse
  * the sensor uses, and a ceiling: the same fields cut out of the same
- * bytes with no check at all (ceiling_extract), the bound any parser of
- * these messages stays under on this machine, as the minimal responder is
- * for the sensor benchmark.
+ * bytes with no check at all (ceiling_extract), a bound for a parser
+ * built from the same searches, as the minimal responder is for the
+ * sensor benchmark.
  *
  * Each measurement runs about one second (CLOCK_MONOTONIC); three rounds,
  * the best one counts. Run from the repository root (make bench does).
