@@ -1,6 +1,7 @@
 /*
  * sip_internal.h - helpers shared by the parser's files (str.c, uri.c, hdr.c,
- * parse.c) and by its unit tests. Not part of the API: other modules use
+ * parse.c), by its unit tests and by bench/bench_parse.c (whose ceiling is
+ * built from the same searches). Not part of the API: other modules use
  * sip.h only.
  *
  * Every helper works on a half-open range [p, end) of the caller's buffer and
